@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   - virtualenv, install, migrate, load the sample corpus and demo subscribers,
+#                 run today's digest, print what was sent (emails land in var/outbox/)
+#   make test   - the whole test suite, real services included
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint format system-deps bench-rank bench-run bench-web bench-quality clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py demo
+
+# Debian packages the real-service tests start: PostgreSQL, Redis, Chromium.
+system-deps:
+	bash scripts/system-deps.sh
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+# Unit and view tests only, no real services or browser.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not integration and not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var staticfiles test-artifacts .pytest_cache

@@ -1,0 +1,92 @@
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.timezone import now
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (try Europe/Berlin or UTC).")
+
+
+class Subscriber(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending confirmation"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    email = models.EmailField(max_length=254)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING, db_index=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    send_hour = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(23)], help_text="Local hour the digest goes out."
+    )
+    frequency = models.CharField(max_length=8, choices=Frequency, default=Frequency.DAILY)
+    weekly_day = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(6)], help_text="Weekday for weekly digests, 0 = Monday."
+    )
+    max_papers = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    created_at = models.DateTimeField(default=now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="subscriber_email_ci_unique"),
+        ]
+        indexes = [models.Index(fields=["status", "timezone", "send_hour"])]
+
+    def __str__(self):
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip()
+        super().save(*args, **kwargs)
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_date(self, when=None):
+        return (when or now()).astimezone(self.zone).date()
+
+    def activate(self):
+        self.status = self.Status.ACTIVE
+        self.confirmed_at = self.confirmed_at or now()
+        self.status_reason = ""
+        self.save(update_fields=["status", "confirmed_at", "status_reason"])
+
+
+class Interest(models.Model):
+    subscriber = models.ForeignKey(Subscriber, models.CASCADE, related_name="interests")
+    phrase = models.CharField(max_length=100)
+    weight = models.FloatField(
+        default=1.0, validators=[MinValueValidator(0.1), MaxValueValidator(5.0)]
+    )
+    excluded = models.BooleanField(
+        default=False, help_text="Keep papers about this out of the digest."
+    )
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["excluded", "-weight", "phrase"]
+        constraints = [
+            models.UniqueConstraint(
+                "subscriber", Lower("phrase"), name="interest_phrase_ci_unique_per_subscriber"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{'-' if self.excluded else ''}{self.phrase} ({self.weight:g})"

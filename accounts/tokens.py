@@ -1,0 +1,28 @@
+"""Signed tokens for links in emails: confirm, sign in, unsubscribe, feedback.
+
+A token names the subscriber and the purpose it was made for; a token made for one
+purpose is refused for another. Expiry is checked by the reader (``max_age``).
+"""
+
+from django.core import signing
+
+
+class BadToken(Exception):
+    """The link is forged, damaged, made for something else, or expired."""
+
+
+def make_token(subscriber_id: int, purpose: str, **extra) -> str:
+    return signing.dumps({"s": subscriber_id, **extra}, salt=f"accounts.{purpose}", compress=True)
+
+
+def read_token(token: str, purpose: str, *, max_age: int | None = None) -> dict:
+    """Return the token's payload (``s`` is the subscriber id) or raise BadToken."""
+    try:
+        payload = signing.loads(token, salt=f"accounts.{purpose}", max_age=max_age)
+    except signing.SignatureExpired as e:
+        raise BadToken("This link has expired.") from e
+    except signing.BadSignature as e:
+        raise BadToken("This link is not valid.") from e
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise BadToken("This link is not valid.")
+    return payload

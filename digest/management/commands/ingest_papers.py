@@ -1,0 +1,42 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from digest.models import IngestRun
+from digest.services import papers_upsert
+from digest.sources import jsonl
+
+
+class Command(BaseCommand):
+    help = "Load papers from a JSON-lines file; papers already stored are merged, not added twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+
+    def handle(self, *args, path, **options):
+        try:
+            with path.open(encoding="utf-8") as lines:
+                records, errors = jsonl.parse_lines(lines)
+        except (OSError, UnicodeDecodeError) as e:
+            raise CommandError(f"cannot read {path}: {e}") from e
+        run = IngestRun.objects.create(source=jsonl.SOURCE, params={"path": str(path)})
+        result = papers_upsert(records=records, source=jsonl.SOURCE)
+        for number, reason in errors:
+            self.stderr.write(f"{path}:{number}: skipped: {reason}")
+        run.seen, run.new, run.updated, run.failed = (
+            result.seen,
+            result.new,
+            result.updated,
+            len(errors),
+        )
+        run.status = IngestRun.Status.FAILED if errors else IngestRun.Status.OK
+        run.error = "\n".join(f"line {n}: {reason}" for n, reason in errors)[:10000]
+        run.finished_at = timezone.now()
+        run.save()
+        self.stdout.write(
+            f"{path}: {result.seen} papers read, {result.new} new, {result.updated} updated, "
+            f"{len(errors)} bad lines"
+        )
+        if errors:
+            raise CommandError(f"{len(errors)} lines of {path} could not be loaded (see above)")

@@ -1,0 +1,153 @@
+"""Reads: who is due, and what the recommender would send them."""
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Case, Count, DateField, Exists, Max, OuterRef, Q, Value, When
+
+from accounts.models import Subscriber
+
+from .models import Digest, DigestItem, Paper
+from .ranking import PaperIndex, Profiles, recommend
+
+# A subscriber whose digest for an edition reached one of these needs nothing more for it.
+DONE_STATUSES = [
+    Digest.Status.SENDING,
+    Digest.Status.SENT,
+    Digest.Status.SKIPPED,
+    Digest.Status.FAILED,
+]
+
+
+def _due_on(edition: date) -> Q:
+    """Daily subscribers every day, weekly subscribers on their weekday."""
+    return Q(frequency=Subscriber.Frequency.DAILY) | Q(
+        frequency=Subscriber.Frequency.WEEKLY, weekly_day=edition.weekday()
+    )
+
+
+def subscribers_due(*, now: datetime, edition: date | None = None) -> list[int]:
+    """Ids of active subscribers whose digest is due and not yet done, in one query.
+
+    With ``edition`` every active subscriber due on that date counts, whatever the hour
+    (the manual daily run). Without it, a subscriber is due once their local send hour
+    has come on their local date (the hourly beat tick); a tick that was missed is
+    made up by the next one.
+    """
+    active = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
+    if edition is not None:
+        due = active.filter(_due_on(edition)).annotate(
+            edition=Value(edition, output_field=DateField())
+        )
+    else:
+        zones = active.values_list("timezone", flat=True).distinct().order_by()
+        by_zone, editions = Q(pk__in=[]), []
+        for zone in zones:
+            local = now.astimezone(Subscriber(timezone=zone).zone)
+            by_zone |= Q(timezone=zone, send_hour__lte=local.hour) & _due_on(local.date())
+            editions.append(When(timezone=zone, then=Value(local.date())))
+        due = active.filter(by_zone).annotate(edition=Case(*editions, output_field=DateField()))
+    done = Digest.objects.filter(
+        subscriber=OuterRef("pk"), edition=OuterRef("edition"), status__in=DONE_STATUSES
+    )
+    return list(due.filter(~Exists(done)).order_by("pk").values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The fitted paper index and the Paper id of each of its rows."""
+
+    index: PaperIndex
+    paper_ids: np.ndarray
+    ingested_at: np.ndarray
+
+    def rows_of(self, paper_ids) -> np.ndarray:
+        positions = np.searchsorted(self.paper_ids, paper_ids)
+        positions = np.clip(positions, 0, len(self.paper_ids) - 1)
+        return positions[self.paper_ids[positions] == paper_ids]
+
+
+_corpus_lock = threading.Lock()
+_corpus_cache: dict[tuple, Corpus] = {}
+
+
+def corpus() -> Corpus:
+    """The TF-IDF index over all papers, refitted only when papers were added or changed."""
+    stamp = Paper.objects.aggregate(n=Count("id"), changed=Max("updated_at"), last=Max("id"))
+    key = (stamp["n"], stamp["changed"], stamp["last"])
+    with _corpus_lock:
+        if key not in _corpus_cache:
+            rows = list(
+                Paper.objects.order_by("id").values_list("id", "title", "abstract", "ingested_at")
+            )
+            ids, titles, abstracts, ingested = zip(*rows, strict=True) if rows else ([], [], [], [])
+            _corpus_cache.clear()
+            _corpus_cache[key] = Corpus(
+                index=PaperIndex.fit(titles, abstracts) if rows else None,
+                paper_ids=np.asarray(ids, dtype=np.int64),
+                ingested_at=np.asarray([t.timestamp() for t in ingested]),
+            )
+        return _corpus_cache[key]
+
+
+@dataclass(frozen=True)
+class Pick:
+    paper_id: int
+    score: float
+    terms: list[str]
+
+
+def recommendations_for(
+    subscribers: list[Subscriber], *, now: datetime
+) -> dict[int, list[Pick]]:
+    """Each subscriber's best papers among those ingested recently, best first.
+
+    ``subscribers`` must come with ``interests`` prefetched. Papers already sent to a
+    subscriber are never picked again. Costs three queries however many subscribers.
+    """
+    data = corpus()
+    if data.index is None or not subscribers:
+        return {s.id: [] for s in subscribers}
+    since = (now - timedelta(days=settings.DIGEST_CANDIDATE_DAYS)).timestamp()
+    candidates = np.flatnonzero(data.ingested_at >= since)
+    row_of = {s.id: row for row, s in enumerate(subscribers)}
+    sent = DigestItem.objects.filter(
+        digest__subscriber__in=list(row_of),
+        digest__status__in=[Digest.Status.SENT, Digest.Status.SENDING],
+    ).values_list("digest__subscriber_id", "paper_id")
+    seen_by_subscriber = defaultdict(list)
+    for subscriber_id, paper_id in sent:
+        seen_by_subscriber[subscriber_id].append(paper_id)
+    seen = [
+        (row_of[sid], paper_row)
+        for sid, paper_ids in seen_by_subscriber.items()
+        for paper_row in data.rows_of(np.asarray(sorted(paper_ids))).tolist()
+    ]
+    profiles = Profiles.build(
+        n_papers=len(data.paper_ids),
+        limits=[s.max_papers for s in subscribers],
+        interests=[
+            (row, i.phrase, i.weight, i.excluded)
+            for row, s in enumerate(subscribers)
+            for i in s.interests.all()
+        ],
+        seen=seen,
+    )
+    result = recommend(
+        data.index,
+        profiles,
+        candidates,
+        min_score=settings.DIGEST_MIN_SCORE,
+        chunk_size=settings.RANKING_CHUNK_SIZE,
+    )
+    return {
+        s.id: [
+            Pick(int(data.paper_ids[paper_row]), score, terms)
+            for paper_row, score, terms in result.for_subscriber(row)
+        ]
+        for row, s in enumerate(subscribers)
+    }

@@ -1,0 +1,293 @@
+"""Writes: ingesting papers, and building, claiming and sending digests."""
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts import links
+from accounts.models import Subscriber
+
+from . import selectors
+from .emails import make_message
+from .mail import is_temporary_failure
+from .models import Digest, DigestItem, DigestRun, Paper, normalize_title
+from .sources.base import PaperRecord
+
+log = logging.getLogger(__name__)
+
+
+# --- Papers ------------------------------------------------------------------------------
+
+
+@dataclass
+class UpsertResult:
+    seen: int = 0
+    new: int = 0
+    updated: int = 0
+
+
+_MERGED_FIELDS = [
+    "external_id",
+    "version",
+    "title",
+    "title_key",
+    "abstract",
+    "authors",
+    "authors_count",
+    "categories",
+    "primary_category",
+    "published",
+    "updated",
+    "abs_url",
+    "pdf_url",
+    "upvotes",
+    "updated_at",
+]
+
+
+def _merge(paper: Paper, record: PaperRecord) -> bool:
+    """Fold a record into a known paper; True when anything changed.
+
+    A newer version replaces the text; otherwise only blanks are filled in.
+    Upvotes are always refreshed when the record has them.
+    """
+    before = {name: getattr(paper, name) for name in _MERGED_FIELDS}
+    newer = record.version > paper.version
+    for name in _MERGED_FIELDS[:-1]:
+        if name in ("title_key", "upvotes"):
+            continue
+        value = getattr(record, name)
+        if value in ("", None, []):
+            continue
+        if newer or getattr(paper, name) in ("", None, []):
+            setattr(paper, name, value)
+    if record.upvotes is not None:
+        paper.upvotes = record.upvotes
+    paper.title_key = normalize_title(paper.title)[:500]
+    changed = any(getattr(paper, name) != value for name, value in before.items())
+    if changed:
+        paper.updated_at = timezone.now()
+    return changed
+
+
+def papers_upsert(*, records: list[PaperRecord], source: str) -> UpsertResult:
+    """Store each paper once: merge by external id, else by normalized title. One transaction."""
+    result = UpsertResult(seen=len(records))
+    if not records:
+        return result
+    ids = {r.external_id for r in records if r.external_id}
+    keys = {normalize_title(r.title)[:500] for r in records}
+    with transaction.atomic():
+        known = list(
+            Paper.objects.select_for_update().filter(Q(external_id__in=ids) | Q(title_key__in=keys))
+        )
+        by_id = {p.external_id: p for p in known if p.external_id}
+        by_title = {}
+        for paper in known:
+            by_title.setdefault(paper.title_key, paper)
+        new, changed = [], {}
+        for record in records:
+            key = normalize_title(record.title)[:500]
+            paper = by_id.get(record.external_id) if record.external_id else None
+            if paper is None:
+                same_title = by_title.get(key)
+                if same_title is not None and (
+                    not record.external_id
+                    or not same_title.external_id
+                    or same_title.external_id == record.external_id
+                ):
+                    paper = same_title
+            if paper is None:
+                paper = Paper(source=source, title_key=key)
+                paper.version = 0  # so that _merge takes every field of the record
+                _merge(paper, record)
+                paper.version = record.version
+                new.append(paper)
+            elif _merge(paper, record) and paper.pk:
+                changed[paper.pk] = paper
+            if paper.external_id:
+                by_id[paper.external_id] = paper
+            by_title.setdefault(paper.title_key, paper)
+        Paper.objects.bulk_create(new)
+        Paper.objects.bulk_update(list(changed.values()), _MERGED_FIELDS)
+    result.new, result.updated = len(new), len(changed)
+    return result
+
+
+# --- Digests -----------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retry: int = 0
+
+
+def digest_start_run(*, now: datetime, edition: date | None = None) -> tuple[DigestRun, list]:
+    """Choose the due subscribers (one query) and cut them into batches of ids."""
+    subscriber_ids = selectors.subscribers_due(now=now, edition=edition)
+    run = DigestRun.objects.create(started_at=now, edition=edition, due=len(subscriber_ids))
+    size = settings.DIGEST_BATCH_SIZE
+    batches = [subscriber_ids[i : i + size] for i in range(0, len(subscriber_ids), size)]
+    if not batches:
+        digest_finish_run(run_id=run.id, result=BatchResult())
+    return run, batches
+
+
+def digest_finish_run(*, run_id: int, result: BatchResult) -> None:
+    """Add a batch's counts to its run; the batch that completes the run logs the summary."""
+    DigestRun.objects.filter(id=run_id).update(
+        sent=F("sent") + result.sent,
+        skipped=F("skipped") + result.skipped,
+        failed=F("failed") + result.failed,
+    )
+    now = timezone.now()
+    finished = DigestRun.objects.filter(
+        id=run_id,
+        finished_at__isnull=True,
+        due__lte=F("sent") + F("skipped") + F("failed"),
+    ).update(finished_at=now)
+    if finished:
+        run = DigestRun.objects.get(id=run_id)
+        log.info(
+            "digest run %s: due=%d sent=%d skipped=%d failed=%d duration=%.1fs",
+            run.id,
+            run.due,
+            run.sent,
+            run.skipped,
+            run.failed,
+            (run.finished_at - run.started_at).total_seconds(),
+        )
+
+
+def _claim(subscribers: list[Subscriber], *, now: datetime, edition: date | None) -> list[Digest]:
+    """Create the editions' Digest rows if missing and claim the pending ones for this batch.
+
+    The unique (subscriber, edition) constraint and the conditional UPDATE make sure a
+    duplicated or retried task claims nothing that another one holds. A claim left
+    behind by a worker that died before sending anything is taken over after
+    ``DIGEST_CLAIM_TIMEOUT`` seconds.
+    """
+    editions = {s.id: edition or s.local_date(now) for s in subscribers}
+    Digest.objects.bulk_create(
+        [Digest(subscriber_id=sid, edition=ed) for sid, ed in editions.items()],
+        ignore_conflicts=True,
+    )
+    by_edition = defaultdict(list)
+    for sid, ed in editions.items():
+        by_edition[ed].append(sid)
+    ours = Q(pk__in=[])
+    for ed, ids in by_edition.items():
+        ours |= Q(edition=ed, subscriber_id__in=ids)
+    stale = now - timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
+    claimable = Q(status=Digest.Status.PENDING) | Q(
+        status=Digest.Status.CLAIMED, claimed_at__lt=stale
+    )
+    token = uuid.uuid4().hex
+    Digest.objects.filter(ours & claimable).update(
+        status=Digest.Status.CLAIMED, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+    )
+    claimed = list(Digest.objects.filter(claim_token=token, status=Digest.Status.CLAIMED))
+    # Items left by a worker that died before sending are rebuilt from scratch.
+    DigestItem.objects.filter(digest__in=claimed).delete()
+    return claimed
+
+
+def digest_message(digest: Digest, subscriber: Subscriber, items: list[DigestItem]):
+    """The digest email: HTML and plain text, with one-click unsubscribe headers."""
+    unsubscribe = links.unsubscribe_url(subscriber)
+    domain = settings.DIGEST_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
+    return make_message(
+        "digest",
+        subscriber.email,
+        {
+            "subscriber": subscriber,
+            "edition": digest.edition,
+            "items": items,
+            "account_url": links.signin_url(subscriber),
+            "unsubscribe_url": unsubscribe,
+        },
+        from_email=settings.DIGEST_FROM_EMAIL,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": settings.DIGEST_LIST_ID,
+            "Message-ID": make_msgid("digest", domain=domain or None),
+        },
+        tags=["digest"],
+        metadata={"digest_id": str(digest.id), "edition": digest.edition.isoformat()},
+    )
+
+
+def digest_send_batch(
+    *, subscriber_ids: list[int], now: datetime, edition: date | None = None
+) -> BatchResult:
+    """Rank, record and send the digests of one batch of subscribers.
+
+    Reading, ranking and recording cost a constant number of queries; each message then
+    costs two conditional UPDATEs: claimed -> sending before it goes out (so it is never
+    sent twice), and sending -> sent after. Temporary delivery failures put the digest
+    back to pending and are counted in ``retry`` for the task to retry later.
+    """
+    subscribers = list(
+        Subscriber.objects.filter(id__in=subscriber_ids, status=Subscriber.Status.ACTIVE)
+        .prefetch_related("interests")
+        .order_by("id")
+    )
+    result = BatchResult(skipped=len(set(subscriber_ids)) - len(subscribers))
+    digests = _claim(subscribers, now=now, edition=edition)
+    if not digests:
+        return result
+    by_id = {s.id: s for s in subscribers}
+    owners = [by_id[d.subscriber_id] for d in digests]
+    picks = selectors.recommendations_for(owners, now=now)
+    items = [
+        DigestItem(digest=d, paper_id=p.paper_id, rank=rank, score=p.score, terms=p.terms)
+        for d in digests
+        for rank, p in enumerate(picks[d.subscriber_id], start=1)
+    ]
+    DigestItem.objects.bulk_create(items)
+    papers = Paper.objects.in_bulk({item.paper_id for item in items})
+    items_of = defaultdict(list)
+    for item in items:
+        item.paper = papers[item.paper_id]
+        items_of[item.digest_id].append(item)
+    empty = [d.id for d in digests if not items_of[d.id]]
+    Digest.objects.filter(id__in=empty).update(status=Digest.Status.SKIPPED, claim_token="")
+    result.skipped += len(empty)
+
+    connection = get_connection()
+    for digest in digests:
+        if not items_of[digest.id]:
+            continue
+        mine = Digest.objects.filter(id=digest.id, claim_token=digest.claim_token)
+        if mine.filter(status=Digest.Status.CLAIMED).update(status=Digest.Status.SENDING) != 1:
+            continue  # taken over by another worker after our claim went stale
+        message = digest_message(digest, by_id[digest.subscriber_id], items_of[digest.id])
+        try:
+            connection.send_messages([message])
+        except Exception as exc:
+            if is_temporary_failure(exc):
+                mine.update(status=Digest.Status.PENDING, claim_token="", error=str(exc)[:1000])
+                result.retry += 1
+            else:
+                mine.update(status=Digest.Status.FAILED, error=str(exc)[:1000])
+                result.failed += 1
+            log.warning("digest %s to %s not sent: %s", digest.id, message.to[0], exc)
+            continue
+        status = getattr(message, "anymail_status", None)
+        message_id = (status and status.message_id) or message.extra_headers["Message-ID"]
+        mine.update(status=Digest.Status.SENT, sent_at=timezone.now(), message_id=message_id)
+        result.sent += 1
+    return result

@@ -1,0 +1,71 @@
+"""JSON-lines paper lists: one object a line with at least ``title`` and ``abstract``.
+
+Optional fields: ``id``/``arxiv_id``, ``authors`` (list of names), ``authors_count``,
+``categories``, ``published`` (YYYY-MM-DD), ``url``, ``pdf_url``, ``upvotes``.
+"""
+
+import json
+from collections.abc import Iterable
+from datetime import date
+
+from .base import PaperRecord
+
+SOURCE = "jsonl"
+
+
+def _record(obj) -> PaperRecord:
+    if not isinstance(obj, dict):
+        raise ValueError("expected a JSON object")
+    title = obj.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("missing or empty 'title'")
+    abstract = obj.get("abstract", obj.get("summary", ""))
+    if not isinstance(abstract, str):
+        raise ValueError("'abstract' must be a string")
+    authors = obj.get("authors") or []
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        raise ValueError("'authors' must be a list of names")
+    categories = obj.get("categories") or []
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise ValueError("'categories' must be a list of strings")
+    published = obj.get("published")
+    try:
+        published = date.fromisoformat(published[:10]) if published else None
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"'published' is not a YYYY-MM-DD date: {published!r}") from e
+    counts = {}
+    for key in ("authors_count", "upvotes"):
+        value = obj.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ValueError(f"'{key}' must be a non-negative whole number")
+        counts[key] = value
+    external_id = obj.get("arxiv_id") or obj.get("id") or ""
+    return PaperRecord(
+        title=" ".join(title.split()),
+        abstract=" ".join(abstract.split()),
+        external_id=str(external_id).strip(),
+        authors=authors,
+        authors_count=counts["authors_count"] if counts["authors_count"] is not None
+        else (len(authors) or None),
+        categories=categories,
+        primary_category=categories[0] if categories else "",
+        published=published,
+        abs_url=obj.get("url") or "",
+        pdf_url=obj.get("pdf_url") or "",
+        upvotes=counts["upvotes"],
+    )
+
+
+def parse_lines(lines: Iterable[str]) -> tuple[list[PaperRecord], list[tuple[int, str]]]:
+    """Good records, and ``(line number, reason)`` for each line that could not be read."""
+    records, errors = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(_record(json.loads(line)))
+        except json.JSONDecodeError as e:
+            errors.append((number, f"not valid JSON ({e.msg} at column {e.colno})"))
+        except ValueError as e:
+            errors.append((number, str(e)))
+    return records, errors

@@ -1,0 +1,52 @@
+"""Celery tasks: thin wrappers that take ids, call a service and retry on temporary failure."""
+
+from datetime import date, datetime
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+
+
+class TemporaryDeliveryFailure(Exception):
+    """Some digests of a batch met a temporary delivery error and went back to pending."""
+
+
+@shared_task
+def send_due_digests(edition: str | None = None) -> int:
+    """Hourly tick (or a manual run with ``edition``): enqueue the due subscribers in batches."""
+    now = timezone.now()
+    run, batches = services.digest_start_run(
+        now=now, edition=date.fromisoformat(edition) if edition else None
+    )
+    for ids in batches:
+        transaction.on_commit(
+            lambda ids=ids: send_digest_batch.delay(ids, now.isoformat(), edition, run.id)
+        )
+    return run.id
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(TemporaryDeliveryFailure,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | None, run_id: int):
+    result = services.digest_send_batch(
+        subscriber_ids=subscriber_ids,
+        now=datetime.fromisoformat(now),
+        edition=date.fromisoformat(edition) if edition else None,
+    )
+    services.digest_finish_run(run_id=run_id, result=result)
+    if result.retry:
+        raise TemporaryDeliveryFailure(f"{result.retry} digests will be tried again")
+    return {"sent": result.sent, "skipped": result.skipped, "failed": result.failed}
+
+
+@shared_task
+def ingest_papers() -> None:
+    """Hourly: fetch new papers from the configured sources (see digest/sources)."""
