@@ -32,7 +32,9 @@ class Subscriber(models.Model):
     )
     frequency = models.CharField(max_length=8, choices=Frequency, default=Frequency.DAILY)
     weekly_day = models.PositiveSmallIntegerField(
-        default=0, validators=[MaxValueValidator(6)], help_text="Weekday for weekly digests, 0 = Monday."
+        default=0,
+        validators=[MaxValueValidator(6)],
+        help_text="Weekday for weekly digests, 0 = Monday.",
     )
     max_papers = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(50)]

@@ -37,7 +37,9 @@ class Paper(models.Model):
         ordering = ["-ingested_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["external_id"], condition=~Q(external_id=""), name="paper_external_id_unique"
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="paper_external_id_unique",
             ),
         ]
 
@@ -80,7 +82,9 @@ class Digest(models.Model):
     class Meta:
         ordering = ["-edition", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["subscriber", "edition"], name="one_digest_per_edition"),
+            models.UniqueConstraint(
+                fields=["subscriber", "edition"], name="one_digest_per_edition"
+            ),
         ]
 
     def __str__(self):
@@ -92,7 +96,9 @@ class DigestItem(models.Model):
     paper = models.ForeignKey(Paper, models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField()
     score = models.FloatField()
-    terms = models.JSONField(default=list, help_text="The terms that contributed most to the score.")
+    terms = models.JSONField(
+        default=list, help_text="The terms that contributed most to the score."
+    )
 
     class Meta:
         ordering = ["digest", "rank"]
@@ -117,6 +123,9 @@ class Rating(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscriber", "paper"], name="one_rating_per_paper"),
         ]
+
+    def __str__(self):
+        return f"{self.subscriber} {'+' if self.value > 0 else '-'} {self.paper}"
 
 
 class IngestRun(models.Model):

@@ -37,7 +37,10 @@ class Command(BaseCommand):
                 if created:
                     Interest.objects.bulk_create(
                         [Interest(subscriber=subscriber, phrase=p) for p in interests]
-                        + [Interest(subscriber=subscriber, phrase=p, excluded=True) for p in excluded]
+                        + [
+                            Interest(subscriber=subscriber, phrase=p, excluded=True)
+                            for p in excluded
+                        ]
                     )
         edition = timezone.localdate()
         call_command("send_digests", date=edition)
@@ -46,9 +49,11 @@ class Command(BaseCommand):
     def _print_table(self, edition):
         outbox = Path(settings.EMAIL_OUTBOX_DIR)
         rows = [("subscriber", "status", "papers", "top paper", "email file")]
-        digests = Digest.objects.filter(
-            edition=edition, subscriber__email__in=DEMO_SUBSCRIBERS
-        ).select_related("subscriber").prefetch_related("items__paper")
+        digests = (
+            Digest.objects.filter(edition=edition, subscriber__email__in=DEMO_SUBSCRIBERS)
+            .select_related("subscriber")
+            .prefetch_related("items__paper")
+        )
         for digest in digests.order_by("subscriber__email"):
             items = list(digest.items.all())
             email = digest.subscriber.email
@@ -65,5 +70,7 @@ class Command(BaseCommand):
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         self.stdout.write("")
         for row in rows:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+            self.stdout.write(
+                "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            )
         self.stdout.write(f"\nEdition {edition}. Emails are .eml files in {outbox}/")

@@ -1,0 +1,30 @@
+from datetime import date
+
+from django.core import mail
+
+
+def test_it_sends_html_and_text_with_links_and_list_headers(
+    corpus, make_subscriber, run_digests, settings
+):
+    settings.SITE_URL = "https://digest.example.org"
+    make_subscriber("speech@example.org", ["speech recognition"])
+
+    run_digests(date(2026, 11, 23))
+
+    (message,) = mail.outbox
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert message.from_email == settings.DIGEST_FROM_EMAIL
+    assert message.from_email != settings.DEFAULT_FROM_EMAIL
+    assert "Monday, 23 November 2026" in message.body
+    assert "Why: matches" in message.body and "speech" in message.body
+    unsubscribe = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert unsubscribe.startswith("https://digest.example.org/unsubscribe/")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.extra_headers["List-Id"] == settings.DIGEST_LIST_ID
+    for part in (message.body, html):
+        assert unsubscribe in part
+        assert "https://digest.example.org/signin/" in part
+    assert 'href="https://arxiv.org/' in html or "<a href=" in html
+    assert message.tags == ["digest"]
+    assert message.metadata["edition"] == "2026-11-23"

@@ -1,0 +1,56 @@
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from digest.models import IngestRun, Paper
+
+pytestmark = pytest.mark.django_db
+
+
+def write_lines(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_it_loads_each_sample_paper_once(sample_corpus_path, capsys):
+    call_command("ingest_papers", str(sample_corpus_path))
+    assert Paper.objects.count() == 275  # 326 listings, 275 unique titles
+    assert "326 papers read, 275 new" in capsys.readouterr().out
+
+    call_command("ingest_papers", str(sample_corpus_path))
+    assert Paper.objects.count() == 275
+    assert "275 new" not in capsys.readouterr().out
+
+
+def test_it_reports_bad_lines_by_number_and_still_loads_the_good_ones(tmp_path, capsys):
+    path = write_lines(
+        tmp_path / "papers.jsonl",
+        [
+            json.dumps({"title": "Good paper one", "abstract": "About speech."}),
+            '{"title": "Broken", "abstract": ',
+            json.dumps({"abstract": "No title here"}),
+            json.dumps({"title": "Good paper two", "abstract": "About vision.", "upvotes": 3}),
+            json.dumps({"title": "Bad date", "abstract": "x", "published": "yesterday"}),
+        ],
+    )
+    with pytest.raises(CommandError, match="3 lines"):
+        call_command("ingest_papers", str(path))
+
+    err = capsys.readouterr().err
+    assert f"{path}:2: skipped: not valid JSON" in err
+    assert f"{path}:3: skipped: missing or empty 'title'" in err
+    assert f"{path}:5: skipped: 'published' is not a YYYY-MM-DD date" in err
+    assert sorted(Paper.objects.values_list("title", flat=True)) == [
+        "Good paper one",
+        "Good paper two",
+    ]
+    run = IngestRun.objects.get()
+    assert (run.status, run.new, run.failed) == (IngestRun.Status.FAILED, 2, 3)
+    assert "line 2" in run.error
+
+
+def test_it_refuses_a_missing_file_with_a_clear_message(tmp_path):
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("ingest_papers", str(tmp_path / "nope.jsonl"))
+    assert not Paper.objects.exists()
