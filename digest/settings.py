@@ -13,6 +13,7 @@ from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite database, outbox, beat schedule
 
 env = environ.Env()
 if (BASE_DIR / ".env").exists():
@@ -138,12 +139,44 @@ DIGEST_FROM_EMAIL = env.str("DIGEST_FROM_EMAIL", default=f"{SITE_NAME} <digest@l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DIGEST_LIST_ID = env.str("DIGEST_LIST_ID", default="Daily paper digest <digest.localhost>")
 
+# --- Subscriber links and abuse limits --------------------------------------------------
+ACCOUNT_CONFIRM_MAX_AGE = env.int("ACCOUNT_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+# Sign-in links (also the account link in every digest) work once, for this long.
+ACCOUNT_SIGNIN_MAX_AGE = env.int("ACCOUNT_SIGNIN_MAX_AGE", default=7 * 24 * 3600)
+# Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
+ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
+ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
+
 # --- Digest and ranking ----------------------------------------------------------------
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
 DIGEST_CANDIDATE_DAYS = env.int("DIGEST_CANDIDATE_DAYS", default=7)
 DIGEST_MIN_SCORE = env.float("DIGEST_MIN_SCORE", default=0.05)
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
 RANKING_CHUNK_SIZE = env.int("RANKING_CHUNK_SIZE", default=20000)
+# "More / less like this" links in digests stay valid this many seconds (60 days).
+FEEDBACK_LINK_MAX_AGE = env.int("FEEDBACK_LINK_MAX_AGE", default=60 * 24 * 3600)
+
+# --- Paper sources -----------------------------------------------------------------------
+# Base URLs default to the real services; point them at a mirror or a recording server.
+ARXIV_API_URL = env.str("ARXIV_API_URL", default="https://export.arxiv.org/api/query")
+ARXIV_RSS_URL = env.str("ARXIV_RSS_URL", default="https://rss.arxiv.org/rss/")
+DAILY_PAPERS_URL = env.str("DAILY_PAPERS_URL", default="https://huggingface.co/api/daily_papers")
+ARXIV_CATEGORIES = env.list("ARXIV_CATEGORIES", default=["cs.LG", "cs.CL", "cs.CV"])
+ARXIV_PAGE_SIZE = env.int("ARXIV_PAGE_SIZE", default=100)
+# arXiv asks for at most one request every 3 seconds.
+ARXIV_REQUEST_INTERVAL = env.float("ARXIV_REQUEST_INTERVAL", default=3.0)
+# What the hourly ingest task runs, in order (see digest.sources.SOURCES).
+INGEST_SOURCES = env.list("INGEST_SOURCES", default=["arxiv", "arxiv-rss", "daily-papers"])
+# How far back a source's first run (no cursor, no --since) reaches.
+INGEST_FIRST_RUN_DAYS = env.int("INGEST_FIRST_RUN_DAYS", default=2)
+INGEST_TIMEOUT = env.float("INGEST_TIMEOUT", default=30.0)
+INGEST_RETRIES = env.int("INGEST_RETRIES", default=4)
+INGEST_RETRY_BACKOFF = env.float("INGEST_RETRY_BACKOFF", default=3.0)
+INGEST_CONTACT_EMAIL = env.str("INGEST_CONTACT_EMAIL", default="digest@localhost")
+INGEST_USER_AGENT = env.str(
+    "INGEST_USER_AGENT",
+    default=f"{SITE_NAME.replace(' ', '')}/0.1 (+{SITE_URL}; mailto:{INGEST_CONTACT_EMAIL})",
+)
 
 # --- Celery ------------------------------------------------------------------------------
 # Without REDIS_URL tasks run in-process (eager), so the demo needs no server.
