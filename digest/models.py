@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlencode
 
 from django.db import models
 from django.db.models import Q
@@ -52,11 +53,14 @@ class Paper(models.Model):
 
     @property
     def url(self):
+        """The abstract page; for a paper known only by its title, an arXiv title search."""
         if self.abs_url:
             return self.abs_url
         if self.external_id:
             return f"https://arxiv.org/abs/{self.external_id}"
-        return ""
+        return "https://arxiv.org/search/?" + urlencode(
+            {"query": self.title, "searchtype": "title"}
+        )
 
 
 class Digest(models.Model):
