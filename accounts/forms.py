@@ -1,0 +1,130 @@
+import calendar
+import re
+import zoneinfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import Interest, Subscriber
+
+MAX_INTERESTS = 30
+PHRASE_MIN, PHRASE_MAX = 2, 100
+INTEREST_EXAMPLES = "speech recognition, diffusion transformers\nprotein folding"
+
+
+def parse_interests(text: str) -> list[str]:
+    """Phrases separated by commas or new lines: stripped, without empties or repeats."""
+    phrases, seen = [], set()
+    for raw in re.split(r"[,\n;]", text):
+        phrase = " ".join(raw.split())
+        if phrase and phrase.lower() not in seen:
+            seen.add(phrase.lower())
+            phrases.append(phrase)
+    too_short = [p for p in phrases if len(p) < PHRASE_MIN]
+    too_long = [p for p in phrases if len(p) > PHRASE_MAX]
+    if too_short:
+        raise ValidationError(
+            f"Each interest needs at least {PHRASE_MIN} characters: {', '.join(too_short)[:80]}"
+        )
+    if too_long:
+        raise ValidationError(
+            f"Each interest can have at most {PHRASE_MAX} characters; "
+            f"“{too_long[0][:40]}…” has {len(too_long[0])}. Separate phrases with commas."
+        )
+    if len(phrases) > MAX_INTERESTS:
+        raise ValidationError(
+            f"You can follow at most {MAX_INTERESTS} interests; this list has {len(phrases)}."
+        )
+    return phrases
+
+
+class InterestsField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": INTEREST_EXAMPLES})
+
+    def clean(self, value):
+        phrases = parse_interests(super().clean(value) or "")
+        if self.required and not phrases:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return phrases
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Email address")
+    interests = InterestsField(
+        label="Your interests",
+        help_text="Keywords or phrases, separated by commas or new lines.",
+        error_messages={"required": "Tell us at least one topic you want papers about."},
+    )
+    # Honeypot: hidden from people by CSS, filled in by bots.
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Email address")
+
+
+class AddInterestsForm(forms.Form):
+    phrases = InterestsField(
+        label="Add interests",
+        help_text="Comma- or line-separated.",
+        error_messages={"required": "Type at least one keyword or phrase."},
+    )
+    excluded = forms.BooleanField(required=False, label="Exclude these (keep them out)")
+
+    def __init__(self, *args, subscriber, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subscriber = subscriber
+
+    def clean_phrases(self):
+        phrases = self.cleaned_data["phrases"]
+        existing = {p.lower() for p in self.subscriber.interests.values_list("phrase", flat=True)}
+        new = [p for p in phrases if p.lower() not in existing]
+        if not new:
+            raise ValidationError("You follow all of these already.")
+        if len(existing) + len(new) > MAX_INTERESTS:
+            raise ValidationError(
+                f"You can follow at most {MAX_INTERESTS} interests; you have {len(existing)}."
+            )
+        return new
+
+
+class InterestForm(forms.ModelForm):
+    class Meta:
+        model = Interest
+        fields = ["weight", "excluded"]
+        widgets = {"weight": forms.NumberInput(attrs={"step": "0.1", "min": "0.1", "max": "5"})}
+        labels = {"excluded": "Exclude"}
+
+
+def _timezone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class DeliveryForm(forms.ModelForm):
+    """Frequency with "paused" as a third choice, send time and digest size."""
+
+    delivery = forms.ChoiceField(
+        label="How often",
+        choices=[("daily", "Daily"), ("weekly", "Weekly"), ("paused", "Paused (no emails)")],
+    )
+    timezone = forms.ChoiceField(label="Time zone", choices=_timezone_choices)
+
+    class Meta:
+        model = Subscriber
+        fields = ["send_hour", "weekly_day", "timezone", "max_papers"]
+        labels = {
+            "send_hour": "Delivery hour (0–23, your time)",
+            "weekly_day": "Day for weekly digests",
+            "max_papers": "Papers per digest (1–50)",
+        }
+        widgets = {
+            "weekly_day": forms.Select(choices=list(enumerate(calendar.day_name))),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        paused = self.instance.status == Subscriber.Status.PAUSED
+        self.initial["delivery"] = "paused" if paused else self.instance.frequency

@@ -1,0 +1,165 @@
+"""Writes for subscribers: subscribe, confirm, sign in, interests, delivery, unsubscribe."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from digest.emails import make_message
+
+from . import links
+from .models import Interest, Subscriber
+from .tokens import BadToken, read_token
+
+
+def _send(name: str, subscriber: Subscriber, **ctx) -> None:
+    make_message(name, subscriber.email, {"subscriber": subscriber, **ctx}).send()
+
+
+def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
+    _send(
+        "confirm",
+        subscriber,
+        confirm_url=links.confirm_url(subscriber),
+        already=subscriber.status != Subscriber.Status.PENDING,
+        valid_days=settings.ACCOUNT_CONFIRM_MAX_AGE // 86400,
+    )
+
+
+def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
+    """Sign up ``email`` (double opt-in) and send the confirmation email.
+
+    A new or still pending address gets the given interests; a known one keeps its
+    own (they are changed on the account page) and gets a link that signs it in and
+    re-activates it. The caller tells the visitor the same thing in every case.
+    """
+    with transaction.atomic():
+        subscriber = (
+            Subscriber.objects.select_for_update().filter(email__iexact=email.strip()).first()
+        )
+        if subscriber is None:
+            subscriber = Subscriber.objects.create(email=email)
+        if subscriber.status == Subscriber.Status.PENDING:
+            subscriber.interests.all().delete()
+            Interest.objects.bulk_create(
+                [Interest(subscriber=subscriber, phrase=phrase) for phrase in interests]
+            )
+    subscriber_send_confirmation(subscriber=subscriber)
+    return subscriber
+
+
+def _subscriber_from_link(*, token: str, purpose: str, max_age: int) -> Subscriber:
+    """The subscriber a single-use link names; BadToken if it is not (or no longer) valid."""
+    payload = read_token(token, purpose, max_age=max_age)
+    subscriber = Subscriber.objects.filter(id=payload["s"]).first()
+    if subscriber is None:
+        raise BadToken("This account no longer exists.")
+    if payload.get("n") != links.login_nonce(subscriber):
+        raise BadToken("This link was already used. Ask for a new one below.")
+    return subscriber
+
+
+def _mark_signed_in(subscriber: Subscriber) -> None:
+    now = timezone.now()
+    # Whole seconds, so that the nonce of the next link differs from the previous one.
+    if subscriber.last_login_at and int(now.timestamp()) == links.login_nonce(subscriber):
+        now += timedelta(seconds=1)
+    subscriber.last_login_at = now.replace(microsecond=0)
+    subscriber.save(update_fields=["last_login_at"])
+
+
+def subscriber_confirm(*, token: str) -> Subscriber:
+    """Activate the subscriber a confirmation link names and sign them in (once)."""
+    with transaction.atomic():
+        subscriber = _subscriber_from_link(
+            token=token, purpose="confirm", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
+        )
+        if subscriber.status != Subscriber.Status.PAUSED:
+            subscriber.activate()
+        _mark_signed_in(subscriber)
+    return subscriber
+
+
+def subscriber_signin(*, token: str) -> Subscriber:
+    """The subscriber a sign-in link names; the link cannot be used again."""
+    with transaction.atomic():
+        subscriber = _subscriber_from_link(
+            token=token, purpose="signin", max_age=settings.ACCOUNT_SIGNIN_MAX_AGE
+        )
+        _mark_signed_in(subscriber)
+    return subscriber
+
+
+def subscriber_request_signin(*, email: str) -> None:
+    """Email a sign-in link if the address is known (a confirmation if still pending)."""
+    subscriber = Subscriber.objects.filter(email__iexact=email.strip()).first()
+    if subscriber is None:
+        return
+    if subscriber.status == Subscriber.Status.PENDING:
+        subscriber_send_confirmation(subscriber=subscriber)
+    else:
+        _send(
+            "signin",
+            subscriber,
+            signin_url=links.signin_url(subscriber),
+            valid_days=settings.ACCOUNT_SIGNIN_MAX_AGE // 86400,
+        )
+
+
+def subscriber_update_delivery(
+    *,
+    subscriber: Subscriber,
+    delivery: str,
+    send_hour: int,
+    weekly_day: int,
+    timezone: str,
+    max_papers: int,
+) -> None:
+    """``delivery`` is daily, weekly or paused; un-pausing makes the subscriber active again."""
+    if delivery == "paused":
+        if subscriber.status == Subscriber.Status.ACTIVE:
+            subscriber.status = Subscriber.Status.PAUSED
+    else:
+        subscriber.frequency = delivery
+        if subscriber.status == Subscriber.Status.PAUSED:
+            subscriber.status = Subscriber.Status.ACTIVE
+    subscriber.send_hour = send_hour
+    subscriber.weekly_day = weekly_day
+    subscriber.timezone = timezone
+    subscriber.max_papers = max_papers
+    subscriber.full_clean()
+    subscriber.save()
+
+
+def subscriber_set_status(*, subscriber: Subscriber, status: str, reason: str = "") -> None:
+    subscriber.status = status
+    subscriber.status_reason = reason
+    subscriber.save(update_fields=["status", "status_reason"])
+
+
+def subscriber_unsubscribe(*, subscriber: Subscriber, reason: str = "unsubscribe link") -> None:
+    subscriber_set_status(
+        subscriber=subscriber, status=Subscriber.Status.UNSUBSCRIBED, reason=reason
+    )
+
+
+def subscriber_delete(*, subscriber: Subscriber) -> None:
+    """Remove the subscriber and everything about them: interests, digests, ratings."""
+    subscriber.delete()
+
+
+def interests_add(*, subscriber: Subscriber, phrases: list[str], excluded: bool = False) -> None:
+    Interest.objects.bulk_create(
+        [Interest(subscriber=subscriber, phrase=p, excluded=excluded) for p in phrases]
+    )
+
+
+def interest_update(*, interest: Interest, weight: float, excluded: bool) -> None:
+    interest.weight = weight
+    interest.excluded = excluded
+    interest.save(update_fields=["weight", "excluded"])
+
+
+def interest_remove(*, interest: Interest) -> None:
+    interest.delete()

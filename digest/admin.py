@@ -1,0 +1,91 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the jobs: staff look, nobody edits."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ["title", "source", "external_id", "published", "ingested_at", "upvotes"]
+    list_filter = ["source", "published", "ingested_at"]
+    search_fields = ["title", "abstract", "external_id"]
+    date_hierarchy = "ingested_at"
+    readonly_fields = ["title_key", "ingested_at", "updated_at"]
+
+
+class DigestItemInline(admin.TabularInline):
+    model = DigestItem
+    fields = ["rank", "paper", "score", "why"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Why recommended (top terms)")
+    def why(self, item):
+        return ", ".join(item.terms)
+
+
+@admin.register(Digest)
+class DigestAdmin(ReadOnlyAdmin):
+    list_display = ["subscriber", "edition", "status", "papers", "sent_at", "attempts"]
+    list_filter = ["status", "edition"]
+    search_fields = ["subscriber__email", "message_id"]
+    date_hierarchy = "edition"
+    list_select_related = ["subscriber"]
+    inlines = [DigestItemInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_items=Count("items"))
+
+    @admin.display(description="Papers", ordering="n_items")
+    def papers(self, digest):
+        return digest.n_items
+
+
+@admin.register(IngestRun)
+class IngestRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "source",
+        "started_at",
+        "finished_at",
+        "seen",
+        "new",
+        "updated",
+        "failed",
+        "status",
+    ]
+    list_filter = ["status", "source"]
+    search_fields = ["error"]
+
+
+@admin.register(DigestRun)
+class DigestRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "edition", "due", "sent", "skipped", "failed", "duration"]
+    date_hierarchy = "started_at"
+
+    @admin.display(description="Duration")
+    def duration(self, run):
+        if run.finished_at is None:
+            return "running"
+        return f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["subscriber", "paper", "value", "created_at"]
+    list_filter = ["value"]
+    search_fields = ["subscriber__email", "paper__title"]
+    list_select_related = ["subscriber", "paper"]

@@ -1,0 +1,116 @@
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from accounts.models import Interest, Subscriber
+
+
+def subscribe(client, email="new@example.org", interests="speech recognition, robot learning"):
+    return client.post("/", {"email": email, "interests": interests, "website": ""})
+
+
+@pytest.mark.django_db
+def test_it_shows_the_form_with_examples(client):
+    page = client.get("/").content.decode()
+    assert 'name="email"' in page and 'name="interests"' in page
+    assert "csrfmiddlewaretoken" in page
+    assert "protein folding" in page  # an example of what to type
+    assert '<label for="id_email">' in page and '<label for="id_interests">' in page
+
+
+@pytest.mark.django_db
+def test_it_stores_a_pending_subscriber_and_emails_a_confirmation_link(client):
+    response = subscribe(client, interests="Speech recognition\nrobot learning, speech RECOGNITION")
+    assert "Check your inbox" in response.content.decode()
+    subscriber = Subscriber.objects.get(email="new@example.org")
+    assert subscriber.status == Subscriber.Status.PENDING
+    assert sorted(subscriber.interests.values_list("phrase", flat=True)) == [
+        "Speech recognition",
+        "robot learning",
+    ]
+    [message] = mail.outbox
+    assert message.to == ["new@example.org"]
+    assert "Confirm" in message.subject
+    assert re.search(r"http://\S+/confirm/\S+/", message.body)
+
+
+@pytest.mark.django_db
+def test_it_says_the_same_for_a_known_address_and_keeps_its_interests(client, subscriber):
+    known = subscribe(client, email="READER@example.org", interests="knitting")
+    fresh = subscribe(client, email="someone-else@example.org", interests="knitting")
+    assert known.status_code == fresh.status_code == 200
+    assert "Check your inbox" in known.content.decode()
+    assert known.content.decode().replace("someone-else", "") == fresh.content.decode().replace(
+        "someone-else", ""
+    )
+    assert list(subscriber.interests.values_list("phrase", flat=True)) == ["speech recognition"]
+    assert Subscriber.objects.filter(email__iexact="reader@example.org").count() == 1
+    to_known = [m for m in mail.outbox if m.to == ["reader@example.org"]]
+    assert len(to_known) == 1 and "already" in to_known[0].body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("email", "interests", "message"),
+    [
+        ("not-an-email", "speech", "Enter a valid email address."),
+        ("new@example.org", " , ,\n ", "Tell us at least one topic"),
+        ("new@example.org", ", ".join(f"topic {i}" for i in range(500)), "at most 30 interests"),
+        ("new@example.org", "x" * 10_000, "at most 100 characters"),
+        ("new@example.org", "ok topic, x", "at least 2 characters"),
+    ],
+)
+def test_it_refuses_bad_input_and_stores_nothing(client, email, interests, message):
+    response = subscribe(client, email=email, interests=interests)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Subscriber.objects.exists() and not Interest.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_it_pretends_success_to_bots_that_fill_the_honeypot(client):
+    response = client.post(
+        "/", {"email": "bot@example.org", "interests": "spam", "website": "http://spam"}
+    )
+    assert "Check your inbox" in response.content.decode()
+    assert not Subscriber.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_it_needs_a_csrf_token():
+    client = Client(enforce_csrf_checks=True)
+    response = subscribe(client)
+    assert response.status_code == 403
+    assert "form has expired" in response.content.decode()
+    assert not Subscriber.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_limits_attempts_per_email_address(client, settings):
+    settings.ACCOUNT_RATE_PER_EMAIL = "2/h"
+    assert subscribe(client, email="a@example.org").status_code == 200
+    assert subscribe(client, email="A@example.org").status_code == 200
+    refused = subscribe(client, email="a@example.org")
+    assert refused.status_code == 429
+    assert "Too many requests" in refused.content.decode()
+    assert len(mail.outbox) == 2
+    assert subscribe(client, email="b@example.org").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_limits_attempts_per_ip_address(client, settings):
+    settings.ACCOUNT_RATE_PER_IP = "3/h"
+    for n in range(3):
+        assert subscribe(client, email=f"user{n}@example.org").status_code == 200
+    assert subscribe(client, email="user9@example.org").status_code == 429
+    assert not Subscriber.objects.filter(email="user9@example.org").exists()
+    other_ip = client.post(
+        "/",
+        {"email": "user9@example.org", "interests": "speech", "website": ""},
+        REMOTE_ADDR="10.1.2.3",
+    )
+    assert other_ip.status_code == 200
