@@ -7,11 +7,24 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Case, Count, DateField, Exists, Max, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
 
 from accounts.models import Subscriber
 
-from .models import Digest, DigestItem, Paper
+from .models import Digest, DigestItem, Paper, Rating
 from .ranking import PaperIndex, Profiles, recommend
 
 # A subscriber whose digest for an edition reached one of these needs nothing more for it.
@@ -101,9 +114,7 @@ class Pick:
     terms: list[str]
 
 
-def recommendations_for(
-    subscribers: list[Subscriber], *, now: datetime
-) -> dict[int, list[Pick]]:
+def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict[int, list[Pick]]:
     """Each subscriber's best papers among those ingested recently, best first.
 
     ``subscribers`` must come with ``interests`` prefetched. Papers already sent to a
@@ -150,4 +161,68 @@ def recommendations_for(
             for paper_row, score, terms in result.for_subscriber(row)
         ]
         for row, s in enumerate(subscribers)
+    }
+
+
+def ratings_for(*, subscriber: Subscriber) -> QuerySet[Rating]:
+    """The subscriber's ratings with their papers, newest first."""
+    return (
+        Rating.objects.filter(subscriber=subscriber)
+        .select_related("paper")
+        .order_by("-created_at", "-id")
+    )
+
+
+def _paper_export(paper: Paper) -> dict:
+    return {"title": paper.title, "url": paper.url, "arxiv_id": paper.external_id}
+
+
+def subscriber_export(*, subscriber: Subscriber) -> dict:
+    """Everything stored about a subscriber, as JSON-ready data ("download my data")."""
+    digests = subscriber.digests.order_by("-edition").prefetch_related(
+        Prefetch("items", DigestItem.objects.select_related("paper").order_by("rank"))
+    )
+    return {
+        "exported_at": timezone.now(),
+        "profile": {
+            "email": subscriber.email,
+            "status": subscriber.status,
+            "timezone": subscriber.timezone,
+            "send_hour": subscriber.send_hour,
+            "frequency": subscriber.frequency,
+            "weekly_day": subscriber.weekly_day,
+            "max_papers": subscriber.max_papers,
+            "subscribed_at": subscriber.created_at,
+            "confirmed_at": subscriber.confirmed_at,
+            "last_login_at": subscriber.last_login_at,
+        },
+        "interests": [
+            {"phrase": i.phrase, "weight": i.weight, "excluded": i.excluded}
+            for i in subscriber.interests.all()
+        ],
+        "ratings": [
+            {
+                "paper": _paper_export(r.paper),
+                "rating": "more like this" if r.value > 0 else "less like this",
+                "rated_at": r.created_at,
+            }
+            for r in ratings_for(subscriber=subscriber)
+        ],
+        "digests": [
+            {
+                "edition": d.edition,
+                "status": d.status,
+                "sent_at": d.sent_at,
+                "papers": [
+                    {
+                        "rank": item.rank,
+                        "score": round(item.score, 4),
+                        "reasons": item.terms,
+                        "paper": _paper_export(item.paper),
+                    }
+                    for item in d.items.all()
+                ],
+            }
+            for d in digests
+        ],
     }

@@ -19,7 +19,7 @@ from accounts.models import Subscriber
 from . import selectors
 from .emails import make_message
 from .mail import is_temporary_failure
-from .models import Digest, DigestItem, DigestRun, Paper, normalize_title
+from .models import Digest, DigestItem, DigestRun, Paper, Rating, normalize_title
 from .sources.base import PaperRecord
 
 log = logging.getLogger(__name__)
@@ -207,6 +207,9 @@ def _claim(subscribers: list[Subscriber], *, now: datetime, edition: date | None
 def digest_message(digest: Digest, subscriber: Subscriber, items: list[DigestItem]):
     """The digest email: HTML and plain text, with one-click unsubscribe headers."""
     unsubscribe = links.unsubscribe_url(subscriber)
+    for item in items:
+        item.more_url = links.feedback_url(subscriber, item.paper, 1)
+        item.less_url = links.feedback_url(subscriber, item.paper, -1)
     domain = settings.DIGEST_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
     return make_message(
         "digest",
@@ -291,3 +294,28 @@ def digest_send_batch(
         mine.update(status=Digest.Status.SENT, sent_at=timezone.now(), message_id=message_id)
         result.sent += 1
     return result
+
+
+# --- Ratings -----------------------------------------------------------------------------
+
+
+def rating_record(*, subscriber: Subscriber, paper: Paper, value: int) -> Rating:
+    """Record "more like this" (1) or "less like this" (-1); the same click twice counts once.
+
+    Changing one's mind replaces the earlier rating and counts as a fresh one.
+    """
+    if value not in (1, -1):
+        raise ValueError(f"a rating is 1 or -1, not {value!r}")
+    rating, created = Rating.objects.get_or_create(
+        subscriber=subscriber, paper=paper, defaults={"value": value}
+    )
+    if not created and rating.value != value:
+        rating.value, rating.created_at = value, timezone.now()
+        rating.save(update_fields=["value", "created_at"])
+    return rating
+
+
+def rating_undo(*, subscriber: Subscriber, paper_id: int) -> bool:
+    """Forget the subscriber's rating of a paper; False when there was none."""
+    deleted, _ = Rating.objects.filter(subscriber=subscriber, paper_id=paper_id).delete()
+    return deleted > 0

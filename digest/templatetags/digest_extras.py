@@ -1,0 +1,25 @@
+"""Template helpers for digests: readable reasons, and the account page's ratings."""
+
+from django import template
+
+from digest import selectors
+
+register = template.Library()
+
+LIKED_PREFIX = "like: "
+"""How ``DigestItem.terms`` names a liked paper that contributed to the score."""
+
+
+@register.filter
+def reasons(terms: list[str] | None) -> dict:
+    """Split a paper's reasons into matched keywords and the titles of liked papers."""
+    terms = terms or []
+    return {
+        "keywords": [t for t in terms if not t.startswith(LIKED_PREFIX)],
+        "liked": [t.removeprefix(LIKED_PREFIX) for t in terms if t.startswith(LIKED_PREFIX)],
+    }
+
+
+@register.simple_tag
+def rated_papers(subscriber):
+    return selectors.ratings_for(subscriber=subscriber)
