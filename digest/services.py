@@ -3,6 +3,7 @@
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import make_msgid
@@ -19,8 +20,10 @@ from accounts.models import Subscriber
 from . import selectors
 from .emails import make_message
 from .mail import is_temporary_failure
-from .models import Digest, DigestItem, DigestRun, Paper, Rating, normalize_title
-from .sources.base import PaperRecord
+from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating, normalize_title
+from .sources import SOURCES
+from .sources.base import Page, PaperRecord, SourceError
+from .sources.http import PoliteClient
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +124,78 @@ def papers_upsert(*, records: list[PaperRecord], source: str) -> UpsertResult:
         Paper.objects.bulk_update(list(changed.values()), _MERGED_FIELDS)
     result.new, result.updated = len(new), len(changed)
     return result
+
+
+def ingest_source(
+    *,
+    source: str,
+    categories: list[str] | None = None,
+    since: date | None = None,
+    on_page: Callable[[IngestRun, Page], None] | None = None,
+) -> IngestRun:
+    """Fetch one source into Papers, from where its last good run stopped (or from ``since``).
+
+    Each page is upserted in its own transaction, so a failure keeps the pages before it
+    and never leaves a half-written paper. The IngestRun records the counts, the new
+    cursor (only when the run succeeds) and what went wrong.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+    categories = categories or settings.ARXIV_CATEGORIES
+    last_good = (
+        IngestRun.objects.filter(
+            source=source, status=IngestRun.Status.OK, params__categories=categories
+        )
+        .exclude(cursor="")
+        .first()
+    )
+    cursor = "" if since or last_good is None else last_good.cursor
+    if not since and not cursor:
+        since = timezone.now().date() - timedelta(days=settings.INGEST_FIRST_RUN_DAYS)
+    run = IngestRun.objects.create(
+        source=source,
+        params={"categories": categories, "since": since and since.isoformat(), "cursor": cursor},
+    )
+    client = PoliteClient(interval=settings.ARXIV_REQUEST_INTERVAL)
+    newest, problems = cursor, []
+    try:
+        fetch = SOURCES[source].fetch
+        for page in fetch(client=client, categories=categories, since=since, cursor=cursor):
+            result = papers_upsert(records=page.records, source=source)
+            run.seen += result.seen
+            run.new += result.new
+            run.updated += result.updated
+            run.failed += len(page.skipped)
+            problems += page.skipped
+            newest = max(newest, page.cursor)
+            run.save(update_fields=["seen", "new", "updated", "failed"])
+            if on_page:
+                on_page(run, page)
+    except SourceError as e:
+        run.status, problems = IngestRun.Status.FAILED, [str(e), *problems]
+    except Exception as e:
+        run.status, problems = IngestRun.Status.FAILED, [f"{type(e).__name__}: {e}", *problems]
+        raise
+    else:
+        run.status, run.cursor = IngestRun.Status.OK, newest
+    finally:
+        run.error = "\n".join(problems)[:10000]
+        run.finished_at = timezone.now()
+        run.save()
+        for problem in problems:
+            log.warning("ingest %s: %s", source, problem)
+        log.info(
+            "ingest %s run %s: %s, seen=%d new=%d updated=%d skipped=%d cursor=%s",
+            source,
+            run.id,
+            run.status,
+            run.seen,
+            run.new,
+            run.updated,
+            run.failed,
+            run.cursor or "-",
+        )
+    return run
 
 
 # --- Digests -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,5 +49,8 @@ def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | 
 
 
 @shared_task
-def ingest_papers() -> None:
-    """Hourly: fetch new papers from the configured sources (see digest/sources)."""
+def ingest_papers() -> dict[str, str]:
+    """Hourly, before the digest tick: fetch new papers from each of ``INGEST_SOURCES``."""
+    return {
+        source: services.ingest_source(source=source).status for source in settings.INGEST_SOURCES
+    }

@@ -36,7 +36,8 @@ def _record(obj) -> PaperRecord:
     counts = {}
     for key in ("authors_count", "upvotes"):
         value = obj.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        is_count = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        if value is not None and not is_count:
             raise ValueError(f"'{key}' must be a non-negative whole number")
         counts[key] = value
     external_id = obj.get("arxiv_id") or obj.get("id") or ""
@@ -45,7 +46,8 @@ def _record(obj) -> PaperRecord:
         abstract=" ".join(abstract.split()),
         external_id=str(external_id).strip(),
         authors=authors,
-        authors_count=counts["authors_count"] if counts["authors_count"] is not None
+        authors_count=counts["authors_count"]
+        if counts["authors_count"] is not None
         else (len(authors) or None),
         categories=categories,
         primary_category=categories[0] if categories else "",

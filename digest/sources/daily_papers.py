@@ -1,0 +1,76 @@
+"""The community-upvoted daily papers list (Hugging Face's ``/api/daily_papers?date=``).
+
+Each day's list is one page: ``[{"paper": {"id", "title", "summary", "authors": [{"name"}],
+"publishedAt", "upvotes"}, ...}, ...]``. Runs start again at the cursor's day so that
+upvotes keep being refreshed while a paper is on the list; the cursor is the last day
+that listed any paper (weekends list none).
+"""
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .base import Page, PaperRecord, SourceError, arxiv_id, clean
+from .http import PoliteClient
+
+SOURCE = "daily-papers"
+PAGE_LIMIT = 100  # the most the API gives per request
+
+
+def _record(item) -> PaperRecord:
+    paper = item.get("paper") if isinstance(item, dict) else None
+    if not isinstance(paper, dict):
+        raise ValueError("no 'paper' object")
+    external_id, version = arxiv_id(paper["id"]) if paper.get("id") else ("", 1)
+    title = clean(paper.get("title") or item.get("title"))
+    if not title:
+        raise ValueError(f"{external_id or 'paper without id'}: no title")
+    authors = [clean(a.get("name")) for a in paper.get("authors") or [] if isinstance(a, dict)]
+    upvotes = paper.get("upvotes")
+    if upvotes is not None and (not isinstance(upvotes, int) or upvotes < 0):
+        raise ValueError(f"{external_id}: 'upvotes' is not a count: {upvotes!r}")
+    published = paper.get("publishedAt")
+    return PaperRecord(
+        title=title,
+        abstract=clean(paper.get("summary")),
+        external_id=external_id,
+        version=version,
+        authors=[a for a in authors if a],
+        authors_count=len(authors) or None,
+        published=datetime.fromisoformat(published).date() if published else None,
+        abs_url=f"https://arxiv.org/abs/{external_id}" if external_id else "",
+        pdf_url=f"https://arxiv.org/pdf/{external_id}" if external_id else "",
+        upvotes=upvotes,
+    )
+
+
+def fetch(
+    *, client: PoliteClient, categories: list[str], since: date | None, cursor: str
+) -> Iterator[Page]:
+    today = timezone.now().date()
+    first = day = since or (date.fromisoformat(cursor) if cursor else today)
+    listed = 0
+    while day <= today:
+        where = f"daily papers of {day}"
+        response = client.get(
+            settings.DAILY_PAPERS_URL, params={"date": day.isoformat(), "limit": PAGE_LIMIT}
+        )
+        try:
+            items = response.json()
+        except ValueError as e:
+            raise SourceError(f"{where}: malformed or truncated JSON ({e})") from e
+        if not isinstance(items, list):
+            raise SourceError(f"{where}: expected a JSON list, got {type(items).__name__}")
+        records, skipped = [], []
+        for number, item in enumerate(items, start=1):
+            try:
+                records.append(_record(item))
+            except (ValueError, TypeError, AttributeError) as e:
+                skipped.append(f"{where}: item {number} skipped: {e}")
+        listed += len(items)
+        yield Page(records=records, cursor=day.isoformat() if items else "", skipped=skipped)
+        day += timedelta(days=1)
+    if not listed:
+        raise SourceError(f"daily papers: empty feed, no papers listed from {first} to {today}")

@@ -1,0 +1,56 @@
+"""A polite HTTP client for the paper sources: throttled, identified, retried with backoff."""
+
+import time
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
+
+from .base import SourceError
+
+
+class PoliteClient:
+    """GETs at most one request every ``interval`` seconds, with retries on 429/5xx/timeouts.
+
+    Every failure ends as a ``SourceError`` whose message says what went wrong and where.
+    """
+
+    def __init__(self, *, interval: float = 0.0):
+        self.interval = interval
+        self._last_request = None
+        retry = Retry(
+            total=settings.INGEST_RETRIES,
+            backoff_factor=settings.INGEST_RETRY_BACKOFF,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=("GET",),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = settings.INGEST_USER_AGENT
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+
+    def _wait_turn(self):
+        if self._last_request is not None:
+            time.sleep(max(0.0, self._last_request + self.interval - time.monotonic()))
+        self._last_request = time.monotonic()
+
+    def get(self, url: str, params: dict | None = None) -> requests.Response:
+        self._wait_turn()
+        try:
+            response = self.session.get(url, params=params, timeout=settings.INGEST_TIMEOUT)
+        except requests.Timeout as e:
+            raise SourceError(
+                f"{url} did not answer within {settings.INGEST_TIMEOUT:g} seconds "
+                f"(after {settings.INGEST_RETRIES} retries)"
+            ) from e
+        except requests.RequestException as e:
+            raise SourceError(f"cannot reach {url}: {e}") from e
+        if response.status_code >= 400:
+            raise SourceError(
+                f"{response.url} answered HTTP {response.status_code} {response.reason}"
+                + (f": {response.text[:200].strip()}" if response.text.strip() else "")
+            )
+        return response
