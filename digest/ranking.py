@@ -1,60 +1,181 @@
 """The TF-IDF paper recommender.
 
 Plain NumPy/SciPy/scikit-learn with no ORM inside, so it can be tested and benchmarked
-alone. The daily run and the benchmarks call the same two entry points:
+alone. The daily run and the benchmarks call the same entry points:
 
-- ``PaperIndex.fit(titles, abstracts)`` fits the TF-IDF model on the paper history;
-- ``recommend(index, profiles, candidates)`` scores every subscriber against the
-  candidate papers in one sparse matrix product per chunk of subscribers, and keeps
-  each subscriber's best papers above a minimum score.
+- ``PaperIndex.fit(titles, abstracts)`` fits the model on the paper history: stemmed
+  words and two-word phrases, the title counting double, sublinear TF-IDF, and a latent
+  semantic (truncated SVD) model of which terms go together;
+- ``Profiles.build(...)`` gathers subscribers' interests, exclusions, papers already sent
+  and ratings into sparse matrices;
+- ``recommend(index, profiles, candidates)`` scores every subscriber against the candidate
+  papers in one sparse matrix product per chunk of subscribers, and keeps each
+  subscriber's best papers above a minimum score.
 
-A subscriber's query vector is the weighted sum of their interest phrases' vectors
-(each phrase is vectorized once, however many subscribers share it). Excluded phrases
-remove the papers that are about them; papers a subscriber was already sent are never
-recommended again.
+Each interest phrase is expanded once, however many subscribers share it: its own
+terms, plus the terms of the history papers that match it best (pseudo-relevance
+feedback), plus the terms the SVD model says go with it (latent semantic smoothing),
+each expansion cut to its strongest terms so query vectors stay sparse. A subscriber's
+query is the weighted sum of their expanded phrases, moved towards the papers they liked
+and away from those they disliked (Rocchio, older ratings fading). The score of a paper
+is the cosine of query and paper, so every part of it comes from a term or a rated
+paper, which is what the explanations show. A small prior for upvotes and recency may
+nudge the order; near-duplicate papers are kept from crowding one digest.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+import snowballstemmer
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sparse_dot_topn import sp_matmul_topn
+
+TITLE_WEIGHT = 2
+"""How many times a paper's title is counted in its text."""
+
+PRF_PAPERS = 5
+"""Pseudo-relevance feedback: how many best-matching history papers expand a phrase..."""
+PRF_TERMS = 30
+"""...into how many of their strongest terms..."""
+PRF_WEIGHT = 0.5
+"""...with what weight relative to the phrase itself (both l2-normalized)."""
+
+LSA_COMPONENTS = 100
+LSA_TERMS = 30
+"""Latent semantic smoothing: the strongest terms of the phrase's SVD reconstruction..."""
+LSA_WEIGHT = 0.3
+"""...added with this weight relative to the phrase itself."""
 
 EXCLUDE_THRESHOLD = 0.12
 """Cosine similarity between an excluded phrase and a paper above which the paper is dropped."""
 
+LIKE_WEIGHT = 0.75
+DISLIKE_WEIGHT = 0.25
+"""Rocchio weights of the mean liked and mean disliked paper, relative to the interests."""
+RATING_HALF_LIFE_DAYS = 60.0
+"""A rating's pull on the profile halves every this many days."""
+
+RECENCY_HALF_LIFE_DAYS = 30.0
+"""The recency prior halves every this many days of a paper's age."""
+
+NEAR_DUPLICATE = 0.5
+"""Cosine similarity above which two papers count as near-duplicates."""
+DIVERSITY = 0.5
+"""How much a near-duplicate of a paper already picked is penalized (0 = not at all)."""
+
 EXPLAIN_TERMS = 3
+LIKED_PREFIX = "like: "
+"""How an explanation names a liked paper that contributed to the score."""
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
+
+
+class Analyzer:
+    """Words and adjacent word pairs of a text, stop words dropped, Snowball-stemmed.
+
+    While ``surface`` is a Counter, it counts which word each stem came from, so the
+    vocabulary can be shown in readable words.
+    """
+
+    def __init__(self):
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._stems: dict[str, str] = {}
+        self.surface: Counter | None = None
+
+    def stems(self, text: str) -> list[str]:
+        words = [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP_WORDS]
+        stems = [self._stems.get(w) or self._stem(w) for w in words]
+        if self.surface is not None:
+            self.surface.update(zip(stems, words, strict=True))
+        return stems
+
+    def _stem(self, word: str) -> str:
+        self._stems[word] = stem = self._stemmer.stemWord(word)
+        return stem
+
+    def __call__(self, text: str) -> list[str]:
+        stems = self.stems(text)
+        return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
 
 
 def paper_text(title: str, abstract: str) -> str:
-    """The text a paper is indexed by: the title counts twice."""
-    return f"{title}. {title}. {abstract}"
+    """The text a paper is indexed by: the title counts ``TITLE_WEIGHT`` times."""
+    return f"{title}. " * TITLE_WEIGHT + abstract
 
 
 @dataclass(frozen=True)
 class PaperIndex:
-    """A TF-IDF model of the paper history and the row-normalized paper vectors."""
+    """The TF-IDF model of the paper history and the l2-normalized paper vectors.
+
+    ``terms`` names each term column in readable words; ``components`` is the SVD basis
+    (components x terms) used to smooth phrases; ``popularity`` (0-1, from upvotes) and
+    ``published`` (days since 1970, NaN when unknown) feed the priors.
+    """
 
     vectorizer: TfidfVectorizer
     matrix: sp.csr_matrix
     terms: np.ndarray
+    titles: list[str]
+    components: np.ndarray
+    popularity: np.ndarray
+    published: np.ndarray
 
     @classmethod
-    def fit(cls, titles: Sequence[str], abstracts: Sequence[str]) -> PaperIndex:
-        vectorizer = TfidfVectorizer(
-            stop_words="english",
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-            dtype=np.float32,
-        )
+    def fit(
+        cls,
+        titles: Sequence[str],
+        abstracts: Sequence[str],
+        *,
+        upvotes: Sequence[int | None] | None = None,
+        published: Sequence[date | None] | None = None,
+    ) -> PaperIndex:
+        analyzer = Analyzer()
+        analyzer.surface = Counter()
+        vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, dtype=np.float32)
         docs = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
         matrix = vectorizer.fit_transform(docs).tocsr()
-        return cls(vectorizer, matrix, vectorizer.get_feature_names_out())
+        words: dict[str, str] = {}
+        for (stem, word), _ in analyzer.surface.most_common():
+            words.setdefault(stem, word)
+        analyzer.surface = None
+        terms = np.asarray(
+            [
+                " ".join(words[s] for s in term.split())
+                for term in vectorizer.get_feature_names_out()
+            ]
+        )
+        n_components = min(LSA_COMPONENTS, matrix.shape[0] - 1, matrix.shape[1] - 1)
+        components = (
+            TruncatedSVD(n_components, random_state=0).fit(matrix).components_.astype(np.float32)
+            if n_components >= 2
+            else np.zeros((0, matrix.shape[1]), np.float32)
+        )
+        votes = np.asarray(
+            [v or 0 for v in upvotes] if upvotes is not None else np.zeros(len(docs)), float
+        )
+        days = [
+            d.toordinal() - date(1970, 1, 1).toordinal() if d else np.nan
+            for d in (published if published is not None else [None] * len(docs))
+        ]
+        return cls(
+            vectorizer=vectorizer,
+            matrix=matrix,
+            terms=terms,
+            titles=list(titles),
+            components=components,
+            popularity=np.log1p(votes) / max(np.log1p(votes.max(initial=0)), 1.0),
+            published=np.asarray(days, dtype=float),
+        )
 
     def __len__(self) -> int:
         return self.matrix.shape[0]
@@ -65,20 +186,95 @@ class PaperIndex:
             return sp.csr_matrix((0, len(self.terms)), dtype=np.float32)
         return self.vectorizer.transform(phrases).tocsr()
 
+    def expanded_phrase_vectors(self, phrases: Sequence[str]) -> sp.csr_matrix:
+        """Phrase vectors plus their pseudo-relevance and latent semantic expansions."""
+        exact = self.phrase_vectors(phrases)
+        if not phrases:
+            return exact
+        best = sp_matmul_topn(exact, self.matrix.T.tocsr(), top_n=PRF_PAPERS, threshold=1e-9)
+        feedback = _top_terms(normalize(best, norm="l1") @ self.matrix, PRF_TERMS)
+        latent = _top_terms(_chunked_reconstruction(exact, self.components), LSA_TERMS)
+        expanded = (
+            exact
+            + PRF_WEIGHT * normalize(feedback.astype(np.float32))
+            + LSA_WEIGHT * normalize(latent)
+        )
+        return normalize(expanded.tocsr()).astype(np.float32)
+
+    def prior(
+        self,
+        rows: np.ndarray,
+        *,
+        popularity_weight: float,
+        recency_weight: float,
+        today: date | None,
+    ) -> np.ndarray:
+        """The factor (1 or a little more) a paper's score is multiplied by."""
+        factor = 1 + popularity_weight * self.popularity[rows]
+        if recency_weight:
+            published = self.published[rows]
+            now = today.toordinal() - date(1970, 1, 1).toordinal() if today else None
+            now = now if now is not None else np.nanmax(self.published, initial=0)
+            age = np.clip(now - published, 0, None)
+            recency = np.where(np.isnan(age), 0.0, 0.5 ** (age / RECENCY_HALF_LIFE_DAYS))
+            factor = factor + recency_weight * recency
+        return factor.astype(np.float32)
+
+
+def _chunked_reconstruction(
+    vectors: sp.csr_matrix, components: np.ndarray, chunk: int = 512
+) -> sp.csr_matrix:
+    """Each row projected on the SVD basis and back, keeping its ``LSA_TERMS`` best terms."""
+    if not len(components):
+        return sp.csr_matrix(vectors.shape, dtype=np.float32)
+    parts = []
+    for start in range(0, vectors.shape[0], chunk):
+        dense = (vectors[start : start + chunk] @ components.T) @ components
+        parts.append(_dense_top_terms(dense, LSA_TERMS))
+    return sp.vstack(parts).tocsr()
+
+
+def _dense_top_terms(dense: np.ndarray, k: int) -> sp.csr_matrix:
+    """The ``k`` largest positive entries of each row, as a sparse matrix."""
+    k = min(k, dense.shape[1])
+    cols = np.argpartition(-dense, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(dense, cols, axis=1)
+    rows = np.repeat(np.arange(dense.shape[0]), k)
+    keep = values.ravel() > 0
+    return sp.csr_matrix(
+        (values.ravel()[keep], (rows[keep], cols.ravel()[keep])), shape=dense.shape
+    )
+
+
+def _top_terms(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """The ``k`` largest positive entries of each row of a sparse matrix."""
+    matrix = matrix.tocsr()
+    matrix.data[matrix.data < 0] = 0
+    matrix.eliminate_zeros()
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    order = np.lexsort((-matrix.data, rows))
+    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
+    keep = order[rank < k]
+    return sp.csr_matrix(
+        (matrix.data[keep], (rows[keep], matrix.indices[keep])), shape=matrix.shape
+    )
+
 
 @dataclass(frozen=True)
 class Profiles:
     """What the recommender knows of a set of subscribers, as sparse matrices.
 
     ``interests`` and ``excludes`` are subscribers x phrases (weights); ``seen`` is
-    subscribers x papers of the index (papers never to recommend again); ``limits`` is the
-    most papers each subscriber wants.
+    subscribers x papers of the index (papers never to recommend again); ``feedback`` is
+    subscribers x papers of the index (Rocchio weights: positive for liked papers,
+    negative for disliked ones); ``limits`` is the most papers each subscriber wants.
     """
 
     phrases: list[str]
     interests: sp.csr_matrix
     excludes: sp.csr_matrix
     seen: sp.csr_matrix
+    feedback: sp.csr_matrix
     limits: np.ndarray
 
     def __len__(self) -> int:
@@ -92,8 +288,18 @@ class Profiles:
         limits: Sequence[int],
         interests: Iterable[tuple[int, str, float, bool]],
         seen: Iterable[tuple[int, int]] = (),
+        feedback: Iterable[tuple[int, int, float, float]] = (),
     ) -> Profiles:
-        """From ``(subscriber_row, phrase, weight, excluded)`` and ``(subscriber_row, paper_row)``."""
+        """Profiles from rows of tuples, subscribers and papers given as row numbers.
+
+        - ``interests``: ``(subscriber_row, phrase, weight, excluded)``;
+        - ``seen``: ``(subscriber_row, paper_row)`` for papers already sent;
+        - ``feedback``: ``(subscriber_row, paper_row, value, age_days)`` for ratings, value
+          > 0 for a liked paper and < 0 for a disliked one, ``age_days`` how long ago it
+          was rated. Liked papers pull the profile towards them (their mean, weight
+          ``LIKE_WEIGHT``), disliked ones push it away (``DISLIKE_WEIGHT``); a rating's
+          pull halves every ``RATING_HALF_LIFE_DAYS``.
+        """
         n = len(limits)
         phrase_ids: dict[str, int] = {}
         rows, cols, weights, excluded = [], [], [], []
@@ -120,16 +326,34 @@ class Profiles:
             interests=matrix(~excluded, weights),
             excludes=matrix(excluded, np.ones_like(weights)),
             seen=seen_matrix,
+            feedback=_rocchio(feedback, n, n_papers),
             limits=np.asarray(limits, dtype=np.int64),
         )
 
 
+def _rocchio(feedback: Iterable[tuple[int, int, float, float]], n: int, n_papers: int):
+    """Subscribers x papers: each liked paper's share of ``LIKE_WEIGHT``, minus disliked."""
+    ratings = np.asarray(list(feedback), dtype=np.float64).reshape(-1, 4)
+    rows, papers = ratings[:, 0].astype(np.int64), ratings[:, 1].astype(np.int64)
+    liked = ratings[:, 2] > 0
+    fading = 0.5 ** (np.clip(ratings[:, 3], 0, None) / RATING_HALF_LIFE_DAYS)
+    weights = np.zeros(len(ratings))
+    for mask, total in ((liked, LIKE_WEIGHT), (ratings[:, 2] < 0, -DISLIKE_WEIGHT)):
+        count = np.bincount(rows[mask], minlength=n)
+        weights[mask] = total * fading[mask] / count[rows[mask]]
+    matrix = sp.csr_matrix((weights, (rows, papers)), shape=(n, n_papers), dtype=np.float32)
+    matrix.sum_duplicates()
+    return matrix
+
+
 @dataclass(frozen=True)
 class Recommendations:
-    """Flat arrays sorted by subscriber, then by descending score.
+    """Flat arrays sorted by subscriber, then in the order to show.
 
     ``indptr[i]:indptr[i+1]`` are subscriber ``i``'s recommendations; ``paper`` holds
-    rows of the paper index; ``terms`` (when asked for) the terms that contributed most.
+    rows of the paper index; ``score`` the cosine of profile and paper times the prior;
+    ``terms`` (when asked for) what contributed most to the cosine, largest first: terms
+    in readable words, and liked papers as ``"like: <title>"``.
     """
 
     indptr: np.ndarray
@@ -154,13 +378,37 @@ def recommend(
     chunk_size: int = 20_000,
     n_threads: int | None = None,
     explain: bool = True,
+    popularity_weight: float = 0.0,
+    recency_weight: float = 0.0,
+    today: date | None = None,
+    diversity: float = DIVERSITY,
 ) -> Recommendations:
-    """Each subscriber's best candidate papers, scored by cosine similarity."""
+    """Each subscriber's best candidate papers.
+
+    A paper's relevance is the cosine of the subscriber's query (expanded interests and
+    rated papers) and the paper; papers under ``min_score``, already seen or about an
+    excluded phrase are dropped. The order is by relevance times the prior
+    ``1 + popularity_weight * popularity + recency_weight * recency`` (``recency`` halves
+    every ``RECENCY_HALF_LIFE_DAYS`` before ``today``, by default the newest paper's
+    date), and a paper that is a near-duplicate of one already picked loses ``diversity``
+    times its similarity to it (maximal marginal relevance on each subscriber's short
+    list of candidates).
+    """
     candidates = np.asarray(candidates, dtype=np.int64)
     paper_vectors = index.matrix[candidates]
     papers_by_term = paper_vectors.T.tocsr()
-    phrase_vectors = index.phrase_vectors(profiles.phrases)
+    phrase_vectors = index.expanded_phrase_vectors(profiles.phrases)
+    exclude_vectors = index.phrase_vectors(profiles.phrases)
+    prior = index.prior(
+        candidates,
+        popularity_weight=popularity_weight,
+        recency_weight=recency_weight,
+        today=today,
+    )
+    reorders = diversity > 0 or popularity_weight > 0 or recency_weight > 0
+    duplicates = _near_duplicates(paper_vectors) if diversity > 0 else None
     top_n = int(profiles.limits.max()) if len(profiles) else 0
+    pool = 2 * top_n if reorders else top_n
     # Map a paper-index row to its candidate column (or -1) to read the "seen" matrix.
     candidate_column = np.full(len(index), -1, dtype=np.int64)
     candidate_column[candidates] = np.arange(len(candidates))
@@ -168,28 +416,41 @@ def recommend(
     counts, papers, scores, terms = [], [], [], []
     for start in range(0, len(profiles), chunk_size):
         stop = min(start + chunk_size, len(profiles))
-        queries = normalize(profiles.interests[start:stop] @ phrase_vectors)
-        blocked = _blocked(
-            profiles, start, stop, phrase_vectors, papers_by_term, candidate_column
-        )
+        interest = profiles.interests[start:stop] @ phrase_vectors
+        feedback = profiles.feedback[start:stop]
+        query = interest + feedback @ index.matrix if feedback.nnz else interest
+        scale = sp.diags(_inverse_norms(query))
+        query = (scale @ query).tocsr()
+        blocked = _blocked(profiles, start, stop, exclude_vectors, papers_by_term, candidate_column)
         extra = int(np.diff(blocked.indptr).max()) if blocked.nnz else 0
         if top_n == 0 or len(candidates) == 0:
             product = sp.csr_matrix((stop - start, len(candidates)), dtype=np.float32)
         else:
             product = sp_matmul_topn(
-                queries.astype(np.float32),
+                query.astype(np.float32),
                 papers_by_term,
-                top_n=min(top_n + extra, len(candidates)),
+                top_n=min(pool + extra, len(candidates)),
                 threshold=min_score,
                 sort=True,
                 n_threads=n_threads,
             )
-        rows, cols, values = _keep_best(product, blocked, profiles.limits[start:stop])
+        rows, cols, values = _unblocked(product, blocked)
+        values = values * prior[cols]
+        if reorders:
+            rows, cols, values = _reordered(rows, cols, values, duplicates, diversity)
+        rows, cols, values = _first(rows, cols, values, profiles.limits[start:stop])
         counts.append(np.bincount(rows, minlength=stop - start))
         papers.append(candidates[cols])
         scores.append(values)
         if explain:
-            terms.extend(_explain(queries[rows], paper_vectors[cols], index.terms))
+            terms.extend(
+                _explain(
+                    (scale @ interest).tocsr()[rows],
+                    (scale @ feedback).tocsr()[rows],
+                    paper_vectors[cols],
+                    index,
+                )
+            )
 
     indptr = np.zeros(len(profiles) + 1, dtype=np.int64)
     if counts:
@@ -202,7 +463,12 @@ def recommend(
     )
 
 
-def _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column):
+def _inverse_norms(matrix: sp.csr_matrix) -> np.ndarray:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0).astype(np.float32)
+
+
+def _blocked(profiles, start, stop, exclude_vectors, papers_by_term, candidate_column):
     """Subscribers x candidates: papers already seen, or about an excluded phrase."""
     seen = profiles.seen[start:stop].tocoo()
     columns = candidate_column[seen.col]
@@ -214,15 +480,15 @@ def _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_co
     )
     excludes = profiles.excludes[start:stop]
     if excludes.nnz:
-        about_excluded = (excludes @ phrase_vectors) @ papers_by_term
+        about_excluded = (excludes @ exclude_vectors) @ papers_by_term
         about_excluded.data = about_excluded.data > EXCLUDE_THRESHOLD
         about_excluded.eliminate_zeros()
         blocked = blocked + about_excluded.astype(bool)
     return blocked.tocsr()
 
 
-def _keep_best(product: sp.csr_matrix, blocked: sp.csr_matrix, limits: np.ndarray):
-    """Drop blocked entries and keep each row's first ``limits[row]`` (rows are score-sorted)."""
+def _unblocked(product: sp.csr_matrix, blocked: sp.csr_matrix):
+    """The product's entries as (rows, cols, values), blocked ones dropped."""
     n_rows, n_cols = product.shape
     rows = np.repeat(np.arange(n_rows), np.diff(product.indptr))
     cols, values = product.indices.astype(np.int64), product.data
@@ -230,23 +496,93 @@ def _keep_best(product: sp.csr_matrix, blocked: sp.csr_matrix, limits: np.ndarra
         blocked_rows = np.repeat(np.arange(n_rows), np.diff(blocked.indptr))
         is_blocked = np.isin(rows * n_cols + cols, blocked_rows * n_cols + blocked.indices)
         rows, cols, values = rows[~is_blocked], cols[~is_blocked], values[~is_blocked]
-    row_starts = np.searchsorted(rows, np.arange(n_rows))
+    return rows, cols, values
+
+
+def _first(rows, cols, values, limits):
+    """Each row's first ``limits[row]`` entries (entries are grouped by row, in order)."""
+    row_starts = np.searchsorted(rows, np.arange(len(limits)))
     rank = np.arange(len(rows)) - row_starts[rows]
     keep = rank < limits[rows]
     return rows[keep], cols[keep], values[keep]
 
 
-def _explain(queries: sp.csr_matrix, papers: sp.csr_matrix, vocabulary: np.ndarray):
-    """For each (query, paper) row pair, the terms with the largest share of their dot product."""
-    contributions = queries.multiply(papers).tocsr()
+def _near_duplicates(paper_vectors: sp.csr_matrix) -> sp.csr_matrix:
+    """Candidates x candidates: the similarity of pairs above ``NEAR_DUPLICATE``."""
+    similar = sp_matmul_topn(
+        paper_vectors, paper_vectors.T.tocsr(), top_n=20, threshold=NEAR_DUPLICATE
+    ).tocsr()
+    similar.setdiag(0)
+    similar.eliminate_zeros()
+    return similar
+
+
+def _reordered(rows, cols, values, duplicates, diversity):
+    """Entries sorted by value within each row, then near-duplicates demoted greedily.
+
+    Only rows holding a near-duplicate pair need the greedy pass: each step picks the
+    entry with the best value times ``1 - diversity * similarity to the closest pick``.
+    """
+    order = np.lexsort((-values, rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    if duplicates is None or not duplicates.nnz or not len(rows):
+        return rows, cols, values
+    n_rows = int(rows.max()) + 1
+    lists = sp.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(n_rows, duplicates.shape[0])
+    )
+    crowded = np.unique((lists @ duplicates).multiply(lists).tocoo().row)
+    starts = np.searchsorted(rows, np.arange(n_rows + 1))
+    for row in crowded.tolist():
+        span = slice(starts[row], starts[row + 1])
+        picked = _greedy(cols[span], values[span], duplicates, diversity)
+        cols[span], values[span] = cols[span][picked], values[span][picked]
+    return rows, cols, values
+
+
+def _greedy(cols, values, duplicates, diversity):
+    similarity = duplicates[cols][:, cols].toarray()
+    closest = np.zeros(len(cols))
+    left = np.ones(len(cols), bool)
+    picked = []
+    for _ in range(len(cols)):
+        adjusted = np.where(left, values * (1 - diversity * closest), -np.inf)
+        best = int(np.argmax(adjusted))
+        picked.append(best)
+        left[best] = False
+        closest = np.maximum(closest, similarity[best])
+    return np.asarray(picked)
+
+
+def _explain(interest, feedback, papers, index: PaperIndex) -> list[list[str]]:
+    """For each (query, paper) row pair, what added most to their dot product.
+
+    The dot product is the sum of each term's query weight times paper weight (from the
+    interests) plus each rated paper's Rocchio weight times its cosine with the paper.
+    """
+    contributions = interest.multiply(papers).tocsr()
     contributions.eliminate_zeros()
     rows = np.repeat(np.arange(contributions.shape[0]), np.diff(contributions.indptr))
     order = np.lexsort((-contributions.data, rows))
-    rows, cols = rows[order], contributions.indices[order]
+    rows, cols, values = rows[order], contributions.indices[order], contributions.data[order]
     rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
     keep = rank < EXPLAIN_TERMS
-    rows, cols = rows[keep], cols[keep]
-    explained = [[] for _ in range(contributions.shape[0])]
-    for row, term in zip(rows.tolist(), vocabulary[cols].tolist(), strict=True):
-        explained[row].append(term)
-    return explained
+    reasons: list[list[tuple[float, str]]] = [[] for _ in range(contributions.shape[0])]
+    for row, value, term in zip(
+        rows[keep].tolist(), values[keep].tolist(), index.terms[cols[keep]].tolist(), strict=True
+    ):
+        reasons[row].append((value, term))
+    if feedback.nnz:
+        rated = feedback.tocoo()
+        liked = rated.data > 0
+        item, paper, weight = rated.row[liked], rated.col[liked], rated.data[liked]
+        similarity = np.asarray(index.matrix[paper].multiply(papers[item]).sum(axis=1)).ravel()
+        for row, value, paper_row in zip(
+            item.tolist(), (weight * similarity).tolist(), paper.tolist(), strict=True
+        ):
+            if value > 0:
+                reasons[row].append((value, LIKED_PREFIX + index.titles[paper_row]))
+    return [
+        [label for _, label in sorted(reason, key=lambda r: -r[0])[:EXPLAIN_TERMS]]
+        for reason in reasons
+    ]

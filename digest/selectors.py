@@ -95,12 +95,18 @@ def corpus() -> Corpus:
     with _corpus_lock:
         if key not in _corpus_cache:
             rows = list(
-                Paper.objects.order_by("id").values_list("id", "title", "abstract", "ingested_at")
+                Paper.objects.order_by("id").values_list(
+                    "id", "title", "abstract", "ingested_at", "upvotes", "published"
+                )
             )
-            ids, titles, abstracts, ingested = zip(*rows, strict=True) if rows else ([], [], [], [])
+            ids, titles, abstracts, ingested, upvotes, published = (
+                zip(*rows, strict=True) if rows else ([], [], [], [], [], [])
+            )
             _corpus_cache.clear()
             _corpus_cache[key] = Corpus(
-                index=PaperIndex.fit(titles, abstracts) if rows else None,
+                index=PaperIndex.fit(titles, abstracts, upvotes=upvotes, published=published)
+                if rows
+                else None,
                 paper_ids=np.asarray(ids, dtype=np.int64),
                 ingested_at=np.asarray([t.timestamp() for t in ingested]),
             )
@@ -154,6 +160,10 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
         candidates,
         min_score=settings.DIGEST_MIN_SCORE,
         chunk_size=settings.RANKING_CHUNK_SIZE,
+        popularity_weight=settings.RANKING_POPULARITY_WEIGHT,
+        recency_weight=settings.RANKING_RECENCY_WEIGHT,
+        today=now.date(),
+        diversity=settings.RANKING_DIVERSITY,
     )
     return {
         s.id: [

@@ -153,6 +153,12 @@ DIGEST_CANDIDATE_DAYS = env.int("DIGEST_CANDIDATE_DAYS", default=7)
 DIGEST_MIN_SCORE = env.float("DIGEST_MIN_SCORE", default=0.05)
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
 RANKING_CHUNK_SIZE = env.int("RANKING_CHUNK_SIZE", default=20000)
+# Small priors nudging the order (a paper's score is multiplied by 1 + weight * prior,
+# each prior 0-1): upvotes where the source gives them, and recency of publication.
+RANKING_POPULARITY_WEIGHT = env.float("RANKING_POPULARITY_WEIGHT", default=0.05)
+RANKING_RECENCY_WEIGHT = env.float("RANKING_RECENCY_WEIGHT", default=0.05)
+# How much a near-duplicate of a paper already in the digest is demoted (0 = not at all).
+RANKING_DIVERSITY = env.float("RANKING_DIVERSITY", default=0.5)
 # "More / less like this" links in digests stay valid this many seconds (60 days).
 FEEDBACK_LINK_MAX_AGE = env.int("FEEDBACK_LINK_MAX_AGE", default=60 * 24 * 3600)
 

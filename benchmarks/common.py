@@ -1,0 +1,58 @@
+"""Loading the sample corpus and relevance judgments for the ranking benchmarks."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+
+def title_key(title: str) -> str:
+    """The judgments' paper key: lower-cased, whitespace collapsed, ends stripped."""
+    return re.sub(r"\s+", " ", title.lower()).strip()
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Unique papers (the first listing of each normalized title wins, gaps filled by later)."""
+
+    keys: list[str]
+    titles: list[str]
+    abstracts: list[str]
+    upvotes: list[int | None]
+    published: list[date | None]
+
+
+def load_corpus(path: str | Path) -> Corpus:
+    papers: dict[str, dict] = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            paper = papers.setdefault(title_key(record["title"]), dict(record))
+            for name, value in record.items():
+                if paper.get(name) in (None, ""):
+                    paper[name] = value
+    keys = list(papers)
+    return Corpus(
+        keys=keys,
+        titles=[papers[k]["title"] for k in keys],
+        abstracts=[papers[k].get("abstract") or "" for k in keys],
+        upvotes=[papers[k].get("upvotes") for k in keys],
+        published=[_date(papers[k].get("published")) for k in keys],
+    )
+
+
+def _date(value) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def load_judgments(path: str | Path) -> tuple[list[dict], dict[str, dict[str, int]]]:
+    """``(personas, qrels)`` as described in data/judgments-README.md."""
+    with open(path, encoding="utf-8") as file:
+        data = json.load(file)
+    qrels = {pid: {title_key(t): g for t, g in q.items()} for pid, q in data["qrels"].items()}
+    return data["personas"], qrels
