@@ -1,0 +1,41 @@
+import html
+import re
+
+import pytest
+
+from digest.models import Paper
+
+
+def preview_titles(page):
+    section = page.split('id="preview"')[1].split("</section>")[0]
+    titles = re.findall(r'<div class="title">(?:<a [^>]*>)?([^<]+)', section)
+    return [html.unescape(title) for title in titles]
+
+
+@pytest.mark.django_db
+def test_it_previews_the_digest_and_follows_interest_changes(signed_in, subscriber, papers):
+    speech = preview_titles(signed_in.get("/account/").content.decode())
+    assert speech, "speech recognition should match papers of the sample corpus"
+    assert len(speech) <= subscriber.max_papers
+    assert any("speech" in Paper.objects.get(title=t.strip()).abstract.lower() for t in speech)
+
+    interest = subscriber.interests.get()
+    signed_in.post(f"/account/interests/{interest.id}/", {"remove": "1"})
+    signed_in.post("/account/interests/", {"phrases": "protein folding, molecular dynamics"})
+    proteins = preview_titles(signed_in.get("/account/").content.decode())
+    assert proteins and set(proteins).isdisjoint(speech)
+
+
+@pytest.mark.django_db
+def test_it_shows_why_each_paper_was_picked(signed_in, papers):
+    section = signed_in.get("/account/").content.decode().split('id="preview"')[1]
+    first = section.split("</li>")[0]
+    assert '<span class="tag">speech</span>' in first
+    assert re.search(r"score 0\.\d\d", first)
+
+
+@pytest.mark.django_db
+def test_it_says_so_when_nothing_matches(signed_in, subscriber):
+    page = signed_in.get("/account/").content.decode()
+    assert "No recent paper matches your interests yet" in page
+    assert "No digest sent yet" in page

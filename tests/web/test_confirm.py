@@ -1,0 +1,65 @@
+import re
+
+import pytest
+from django.core import mail
+
+from accounts import links
+from accounts.models import Subscriber
+
+
+def confirmation_link():
+    [message] = mail.outbox
+    return re.search(r"http://localhost:8000(/confirm/\S+/)", message.body).group(1)
+
+
+@pytest.mark.django_db
+def test_it_activates_the_subscriber_and_lands_on_the_account_page(client):
+    client.post("/", {"email": "new@example.org", "interests": "protein folding", "website": ""})
+    response = client.get(confirmation_link(), follow=True)
+    assert response.redirect_chain[-1][0] == "/account/"
+    page = response.content.decode()
+    assert "Your subscription is confirmed" in page
+    assert "protein folding" in page
+    subscriber = Subscriber.objects.get(email="new@example.org")
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert subscriber.confirmed_at is not None
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_link_used_before(client):
+    client.post("/", {"email": "new@example.org", "interests": "protein folding", "website": ""})
+    link = confirmation_link()
+    client.get(link)
+    client.post("/signout/")
+    again = client.get(link)
+    assert again.status_code == 400
+    assert "already used" in again.content.decode()
+    assert client.get("/account/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_expired_link_and_changes_nothing(client, settings):
+    subscriber = Subscriber.objects.create(email="new@example.org")
+    settings.ACCOUNT_CONFIRM_MAX_AGE = -1
+    response = client.get(links.confirm_url(subscriber).removeprefix(settings.SITE_URL))
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+    assert "Email me a sign-in link" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.PENDING
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("purpose", ["forged", "unsubscribe", "signin"])
+def test_it_refuses_forged_or_borrowed_tokens(client, purpose):
+    subscriber = Subscriber.objects.create(email="new@example.org")
+    if purpose == "forged":
+        token = links.confirm_url(subscriber).split("/")[-2][:-3] + "abc"
+    else:
+        token = getattr(links, f"{purpose}_url")(subscriber).split("/")[-2]
+    response = client.get(f"/confirm/{token}/")
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.PENDING

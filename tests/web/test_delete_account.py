@@ -1,0 +1,30 @@
+import pytest
+from django.utils import timezone
+
+from accounts.models import Interest, Subscriber
+from digest.models import Digest, DigestItem, Paper, Rating
+
+
+@pytest.mark.django_db
+def test_it_removes_the_subscriber_and_all_their_data(signed_in, subscriber):
+    paper = Paper.objects.create(source="test", title="A paper", abstract="speech")
+    digest = Digest.objects.create(subscriber=subscriber, edition=timezone.localdate())
+    DigestItem.objects.create(digest=digest, paper=paper, rank=1, score=0.5)
+    Rating.objects.create(subscriber=subscriber, paper=paper, value=1)
+    other = Subscriber.objects.create(email="other@example.org")
+    Interest.objects.create(subscriber=other, phrase="robots")
+
+    response = signed_in.post("/account/delete/", follow=True)
+    assert "Your account and all its data are deleted." in response.content.decode()
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["other@example.org"]
+    assert list(Interest.objects.values_list("phrase", flat=True)) == ["robots"]
+    assert not Digest.objects.exists() and not DigestItem.objects.exists()
+    assert not Rating.objects.exists()
+    assert Paper.objects.filter(id=paper.id).exists()
+    assert signed_in.get("/account/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_it_needs_a_signed_in_post(client, subscriber):
+    assert client.post("/account/delete/").status_code == 302
+    assert Subscriber.objects.filter(id=subscriber.id).exists()

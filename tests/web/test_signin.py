@@ -1,0 +1,82 @@
+import re
+
+import pytest
+from django.core import mail
+
+from accounts import links
+from accounts.models import Subscriber
+
+
+def link_in(message):
+    return re.search(r"http://localhost:8000(/\w+/\S+/)", message.body).group(1)
+
+
+@pytest.mark.django_db
+def test_it_sends_to_the_sign_in_page_without_a_session(client):
+    response = client.get("/account/")
+    assert response.status_code == 302 and response.url == "/signin/"
+    assert "Email me a sign-in link" in client.get("/signin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_it_emails_a_single_use_sign_in_link(client, subscriber):
+    response = client.post("/signin/", {"email": "Reader@Example.org"})
+    assert "Check your inbox" in response.content.decode()
+    [message] = mail.outbox
+    assert message.to == ["reader@example.org"] and "sign-in" in message.subject
+    link = link_in(message)
+    assert client.get(link).url == "/account/"
+    assert "reader@example.org" in client.get("/account/").content.decode()
+    client.post("/signout/")
+    reused = client.get(link)
+    assert reused.status_code == 400 and "already used" in reused.content.decode()
+    assert client.get("/account/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_it_says_the_same_and_sends_nothing_for_an_unknown_address(client, subscriber):
+    known = client.post("/signin/", {"email": "reader@example.org"}).content.decode()
+    unknown = client.post("/signin/", {"email": "nobody@example.org"}).content.decode()
+    assert known == unknown
+    assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_bad_address_and_sends_nothing(client):
+    response = client.post("/signin/", {"email": "nobody"})
+    assert "Enter a valid email address." in response.content.decode()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_it_signs_in_with_the_account_link_of_a_digest(client, subscriber, settings):
+    path = links.signin_url(subscriber).removeprefix(settings.SITE_URL)
+    assert client.get(path).url == "/account/"
+    subscriber.refresh_from_db()
+    assert subscriber.last_login_at is not None
+    assert client.get("/account/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_expired_sign_in_link(client, subscriber, settings):
+    settings.ACCOUNT_SIGNIN_MAX_AGE = -1
+    response = client.get(links.signin_url(subscriber).removeprefix(settings.SITE_URL))
+    assert response.status_code == 400 and "expired" in response.content.decode()
+    assert client.get("/account/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_it_sends_a_new_confirmation_to_a_pending_address(client):
+    Subscriber.objects.create(email="pending@example.org")
+    client.post("/signin/", {"email": "pending@example.org"})
+    [message] = mail.outbox
+    assert "/confirm/" in message.body
+
+
+@pytest.mark.django_db
+def test_it_limits_sign_in_requests(client, subscriber, settings):
+    settings.ACCOUNT_RATE_PER_EMAIL = "1/h"
+    client.post("/signin/", {"email": "reader@example.org"})
+    refused = client.post("/signin/", {"email": "reader@example.org"})
+    assert refused.status_code == 429
+    assert len(mail.outbox) == 1
