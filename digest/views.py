@@ -35,7 +35,7 @@ def _bad_link(request, error: BadToken):
     return render(request, "digest/feedback_invalid.html", {"reason": str(error)}, status=400)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def feedback(request, token):
     """GET shows one button (so a mail scanner's prefetch records nothing); POST records."""
     try:

@@ -1,7 +1,9 @@
+import re
 import time
 
 import pytest
 from django.core import signing
+from django.test import Client
 
 from accounts.links import feedback_url, unsubscribe_url
 from digest.models import Rating
@@ -27,10 +29,20 @@ def test_it_opens_a_page_with_one_button_and_records_nothing_on_get(client, more
 
 def test_it_ignores_a_mail_scanner_fetching_the_link_several_times(client, more_link):
     for _ in range(3):
-        client.get(more_link)
-        client.head(more_link)
+        assert client.get(more_link).status_code == 200
+        assert client.head(more_link).status_code == 200
 
     assert not Rating.objects.exists()
+
+
+def test_it_records_through_the_page_with_csrf_checks_on(more_link):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(more_link).content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+
+    browser.post(more_link, {"csrfmiddlewaretoken": csrf})
+
+    assert Rating.objects.get().value == 1
 
 
 def test_it_records_the_rating_when_the_button_is_pressed(client, more_link, subscriber, paper):
