@@ -124,7 +124,8 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
     """Each subscriber's best papers among those ingested recently, best first.
 
     ``subscribers`` must come with ``interests`` prefetched. Papers already sent to a
-    subscriber are never picked again. Costs three queries however many subscribers.
+    subscriber are never picked again; their ratings move their profile ("more / less
+    like this"). Costs four queries however many subscribers.
     """
     data = corpus()
     if data.index is None or not subscribers:
@@ -144,6 +145,18 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
         for sid, paper_ids in seen_by_subscriber.items()
         for paper_row in data.rows_of(np.asarray(sorted(paper_ids))).tolist()
     ]
+    rated = list(
+        Rating.objects.filter(subscriber__in=list(row_of)).values_list(
+            "subscriber_id", "paper_id", "value", "created_at"
+        )
+    )
+    rated_rows = data.rows_of(np.asarray(sorted({r[1] for r in rated}), dtype=np.int64))
+    row_of_paper = dict(zip(data.paper_ids[rated_rows].tolist(), rated_rows.tolist(), strict=True))
+    feedback = [
+        (row_of[sid], row_of_paper[paper_id], value, (now - rated_at).total_seconds() / 86400)
+        for sid, paper_id, value, rated_at in rated
+        if paper_id in row_of_paper
+    ]
     profiles = Profiles.build(
         n_papers=len(data.paper_ids),
         limits=[s.max_papers for s in subscribers],
@@ -153,6 +166,7 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
             for i in s.interests.all()
         ],
         seen=seen,
+        feedback=feedback,
     )
     result = recommend(
         data.index,

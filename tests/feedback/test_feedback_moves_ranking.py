@@ -1,0 +1,101 @@
+"""Ratings reach the recommender: the next digest leans towards liked papers, away from others."""
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Subscriber
+from digest import selectors
+from digest.models import DigestItem, Rating
+from digest.services import digest_send_batch, rating_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reader(corpus, make_subscriber):
+    reader = make_subscriber(interests=["language models"])
+    Subscriber.objects.filter(id=reader.id).update(max_papers=5)
+    return reader
+
+
+@pytest.fixture
+def first_digest(reader):
+    digest_send_batch(subscriber_ids=[reader.id], now=timezone.now())
+    return list(DigestItem.objects.filter(digest__subscriber=reader).select_related("paper"))
+
+
+def _next_picks(reader, now):
+    subscriber = Subscriber.objects.prefetch_related("interests").get(id=reader.id)
+    return selectors.recommendations_for([subscriber], now=now)[reader.id]
+
+
+def _closeness(paper_ids, paper):
+    """Mean cosine similarity of some papers to one paper, in the recommender's own space."""
+    data = selectors.corpus()
+    rows = data.rows_of(np.asarray(sorted(paper_ids)))
+    [row] = data.rows_of(np.asarray([paper.id]))
+    return float((data.index.matrix[rows] @ data.index.matrix[row].T).mean())
+
+
+def test_it_leans_the_next_digest_towards_a_paper_liked_from_the_email(
+    client, reader, first_digest, feedback_links, link_path
+):
+    tomorrow = timezone.now() + timedelta(days=1)
+    without_rating = [p.paper_id for p in _next_picks(reader, tomorrow)]
+    liked = first_digest[0].paper
+    more, _ = feedback_links()
+
+    client.post(link_path(more[0]))
+    digest_send_batch(subscriber_ids=[reader.id], now=tomorrow)
+
+    second = list(
+        DigestItem.objects.filter(digest__subscriber=reader, digest__edition=tomorrow.date())
+    )
+    assert {i.paper_id for i in second} != set(without_rating)
+    assert _closeness([i.paper_id for i in second], liked) > _closeness(without_rating, liked)
+    assert any(f"like: {liked.title}" in item.terms for item in second)
+    assert f'close to "{liked.title}", which you liked' in mail.outbox[-1].body
+
+
+def test_it_moves_the_next_picks_away_from_a_disliked_paper(reader, first_digest):
+    now = timezone.now()
+    disliked = first_digest[1].paper
+    before = [p.paper_id for p in _next_picks(reader, now)]
+
+    rating_record(subscriber=reader, paper=disliked, value=-1)
+
+    after = [p.paper_id for p in _next_picks(reader, now)]
+    assert _closeness(after, disliked) < _closeness(before, disliked)
+
+
+def test_it_forgets_an_undone_rating(reader, first_digest):
+    now = timezone.now()
+    before = _next_picks(reader, now)
+    rating_record(subscriber=reader, paper=first_digest[0].paper, value=1)
+    assert _next_picks(reader, now) != before
+
+    Rating.objects.get().delete()
+
+    assert _next_picks(reader, now) == before
+
+
+def test_it_reads_all_ratings_of_a_batch_in_one_query(corpus, make_subscriber):
+    readers = [make_subscriber(f"r{i}@example.org", ["language models"]) for i in range(5)]
+    now = timezone.now()
+    digest_send_batch(subscriber_ids=[r.id for r in readers], now=now)
+    for reader in readers:
+        for item in DigestItem.objects.filter(digest__subscriber=reader)[:2]:
+            rating_record(subscriber=reader, paper=item.paper, value=1)
+    subscribers = list(Subscriber.objects.prefetch_related("interests"))
+
+    with CaptureQueriesContext(connection) as queries:
+        selectors.recommendations_for(subscribers, now=now)
+
+    rating_queries = [q for q in queries.captured_queries if "digest_rating" in q["sql"]]
+    assert len(rating_queries) == 1

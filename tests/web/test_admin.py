@@ -1,0 +1,111 @@
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Subscriber
+from digest.models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating
+
+
+@pytest.fixture
+def staff(admin_client):
+    return admin_client
+
+
+def changelist(model):
+    return f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+
+
+@pytest.mark.django_db
+def test_every_model_has_a_working_list_and_detail_page(staff, subscriber):
+    paper = Paper.objects.create(source="arxiv", title="Conformer", abstract="speech")
+    digest = Digest.objects.create(subscriber=subscriber, edition=timezone.localdate())
+    DigestItem.objects.create(digest=digest, paper=paper, rank=1, score=0.5, terms=["speech"])
+    Rating.objects.create(subscriber=subscriber, paper=paper, value=1)
+    IngestRun.objects.create(source="arxiv", seen=3, new=2, error="timeout")
+    DigestRun.objects.create(due=4, sent=3, skipped=1, finished_at=timezone.now())
+    for model in [Subscriber, Paper, Digest, Rating, IngestRun, DigestRun]:
+        page = staff.get(changelist(model))
+        assert page.status_code == 200, model
+        obj = model.objects.get()
+        assert staff.get(f"{changelist(model)}{obj.pk}/change/").status_code == 200, model
+    runs = staff.get(changelist(DigestRun)).content.decode()
+    assert "Duration" in runs and " s<" in runs
+
+
+@pytest.mark.django_db
+def test_run_records_and_ratings_are_read_only(staff):
+    run = IngestRun.objects.create(source="arxiv", seen=3)
+    assert staff.get(f"{changelist(IngestRun)}add/").status_code == 403
+    staff.post(f"{changelist(IngestRun)}{run.pk}/change/", {"source": "forged", "seen": 99})
+    run.refresh_from_db()
+    assert (run.source, run.seen) == ("arxiv", 3)
+    assert staff.get(f"{changelist(DigestRun)}add/").status_code == 403
+    assert staff.get(f"{changelist(Rating)}add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_staff_see_why_a_paper_was_recommended(staff, subscriber):
+    paper = Paper.objects.create(source="arxiv", title="Conformer", abstract="speech")
+    digest = Digest.objects.create(subscriber=subscriber, edition=timezone.localdate())
+    DigestItem.objects.create(
+        digest=digest, paper=paper, rank=1, score=0.4321, terms=["speech", "conformer"]
+    )
+    page = staff.get(f"{changelist(Digest)}{digest.pk}/change/").content.decode()
+    assert "Why recommended" in page
+    assert "speech, conformer" in page and "0.4321" in page
+
+
+@pytest.mark.django_db
+def test_subscribers_can_be_searched_and_filtered(staff, subscriber):
+    Subscriber.objects.create(email="paused@example.org", status="paused", timezone="Asia/Tokyo")
+    found = staff.get(changelist(Subscriber), {"q": "reader"}).content.decode()
+    assert "reader@example.org" in found and "paused@example.org" not in found
+    paused = staff.get(changelist(Subscriber), {"status__exact": "paused"}).content.decode()
+    assert "paused@example.org" in paused and "reader@example.org" not in paused
+    tokyo = staff.get(changelist(Subscriber), {"timezone": "Asia/Tokyo"}).content.decode()
+    assert "paused@example.org" in tokyo and "reader@example.org" not in tokyo
+    detail = staff.get(f"{changelist(Subscriber)}{subscriber.pk}/change/").content.decode()
+    assert "speech recognition" in detail  # interests inline
+
+
+@pytest.mark.django_db
+def test_papers_can_be_searched_by_abstract(staff):
+    Paper.objects.create(source="arxiv", title="Conformer", abstract="convolution for speech")
+    Paper.objects.create(source="hf", title="Diffusion", abstract="images")
+    page = staff.get(changelist(Paper), {"q": "convolution"}).content.decode()
+    assert "Conformer" in page and "Diffusion" not in page
+    assert "By source" in staff.get(changelist(Paper)).content.decode()
+
+
+def action(staff, name, *subscribers):
+    return staff.post(
+        changelist(Subscriber),
+        {"action": name, "_selected_action": [s.pk for s in subscribers]},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_action_resend_confirmation(staff, subscriber):
+    pending = Subscriber.objects.create(email="pending@example.org")
+    response = action(staff, "resend_confirmation", pending, subscriber)
+    assert "Confirmation sent to 1; 1 not pending" in response.content.decode()
+    [message] = mail.outbox
+    assert message.to == ["pending@example.org"] and "/confirm/" in message.body
+
+
+@pytest.mark.django_db
+def test_action_send_a_digest_now(staff, subscriber, papers):
+    response = action(staff, "send_digest_now", subscriber)
+    assert "Digests sent: 1" in response.content.decode()
+    [message] = mail.outbox
+    assert message.to == [subscriber.email]
+    assert Digest.objects.get(subscriber=subscriber).status == Digest.Status.SENT
+
+
+@pytest.mark.django_db
+def test_action_preview_the_next_digest(staff, subscriber, papers):
+    page = action(staff, "preview_next_digest", subscriber).content.decode()
+    assert "Next digest preview" in page and subscriber.email in page
+    assert "Speech Recognition" in page and "speech recognition" in page
+    assert mail.outbox == [] and not Digest.objects.exists()
