@@ -5,6 +5,7 @@ import time
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import Retry
 
 from .base import SourceError
@@ -41,12 +42,12 @@ class PoliteClient:
         self._wait_turn()
         try:
             response = self.session.get(url, params=params, timeout=settings.INGEST_TIMEOUT)
-        except requests.Timeout as e:
-            raise SourceError(
-                f"{url} did not answer within {settings.INGEST_TIMEOUT:g} seconds "
-                f"(after {settings.INGEST_RETRIES} retries)"
-            ) from e
         except requests.RequestException as e:
+            if _timed_out(e):
+                raise SourceError(
+                    f"{url} did not answer within {settings.INGEST_TIMEOUT:g} seconds "
+                    f"({settings.INGEST_RETRIES} retries)"
+                ) from e
             raise SourceError(f"cannot reach {url}: {e}") from e
         if response.status_code >= 400:
             raise SourceError(
@@ -54,3 +55,9 @@ class PoliteClient:
                 + (f": {response.text[:200].strip()}" if response.text.strip() else "")
             )
         return response
+
+
+def _timed_out(error: requests.RequestException) -> bool:
+    """Also true when the retries ran out on timeouts (urllib3 then raises ConnectionError)."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.Timeout) or isinstance(reason, Urllib3Timeout)
