@@ -48,7 +48,15 @@ class InterestsField(forms.CharField):
         return phrases
 
 
-class SubscribeForm(forms.Form):
+class NoColonMixin:
+    """Labels read as questions and headings, without Django's trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SubscribeForm(NoColonMixin, forms.Form):
     email = forms.EmailField(max_length=254, label="Email address")
     interests = InterestsField(
         label="Your interests",
@@ -62,11 +70,11 @@ class SubscribeForm(forms.Form):
         return bool(self.data.get("website"))
 
 
-class EmailForm(forms.Form):
+class EmailForm(NoColonMixin, forms.Form):
     email = forms.EmailField(max_length=254, label="Email address")
 
 
-class AddInterestsForm(forms.Form):
+class AddInterestsForm(NoColonMixin, forms.Form):
     phrases = InterestsField(
         label="Add interests",
         help_text="Comma- or line-separated.",
@@ -103,7 +111,7 @@ def _timezone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-class DeliveryForm(forms.ModelForm):
+class DeliveryForm(NoColonMixin, forms.ModelForm):
     """Frequency with "paused" as a third choice, send time and digest size."""
 
     delivery = forms.ChoiceField(
@@ -120,6 +128,7 @@ class DeliveryForm(forms.ModelForm):
             "weekly_day": "Day for weekly digests",
             "max_papers": "Papers per digest (1–50)",
         }
+        help_texts = {"send_hour": "", "weekly_day": ""}
         widgets = {
             "weekly_day": forms.Select(choices=list(enumerate(calendar.day_name))),
         }

@@ -35,11 +35,9 @@ def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
     re-activates it. The caller tells the visitor the same thing in every case.
     """
     with transaction.atomic():
-        subscriber = (
-            Subscriber.objects.select_for_update().filter(email__iexact=email.strip()).first()
+        subscriber, _ = Subscriber.objects.select_for_update().get_or_create(
+            email__iexact=email.strip(), defaults={"email": email.strip()}
         )
-        if subscriber is None:
-            subscriber = Subscriber.objects.create(email=email)
         if subscriber.status == Subscriber.Status.PENDING:
             subscriber.interests.all().delete()
             Interest.objects.bulk_create(
