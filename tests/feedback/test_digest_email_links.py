@@ -61,7 +61,7 @@ def explained_item(subscriber, paper):
         paper=paper,
         rank=1,
         score=0.4,
-        terms=["speech recognition", "like: Whisper at scale", "transducer"],
+        terms=["speech recognition", "like: Whisper at scale", "transducer", "streaming"],
     )
 
 
@@ -69,8 +69,8 @@ def test_it_says_why_in_words_for_keywords_and_liked_papers(subscriber, explaine
     message = digest_message(explained_item.digest, subscriber, [explained_item])
 
     assert (
-        'Why: matches speech recognition, transducer; close to "Whisper at scale", which you liked'
-        in message.body
+        "Why: matches speech recognition, transducer and streaming;"
+        ' close to "Whisper at scale", which you liked' in message.body
     )
     html = message.alternatives[0][0]
     assert "<em>Whisper at scale</em>, which you liked" in html
