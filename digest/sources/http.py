@@ -8,7 +8,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import Retry
 
-from .base import SourceError
+from .base import SourceError, clean
 
 
 class PoliteClient:
@@ -50,9 +50,10 @@ class PoliteClient:
                 ) from e
             raise SourceError(f"cannot reach {url}: {e}") from e
         if response.status_code >= 400:
+            detail = clean(response.text[:200])
             raise SourceError(
                 f"{response.url} answered HTTP {response.status_code} {response.reason}"
-                + (f": {response.text[:200].strip()}" if response.text.strip() else "")
+                + (f": {detail}" if detail else "")
             )
         return response
 
