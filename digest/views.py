@@ -46,8 +46,7 @@ def feedback(request, token):
         services.rating_record(subscriber=subscriber, paper=paper, value=value)
         return redirect("digest:feedback", token=token)
     rating = Rating.objects.filter(subscriber=subscriber, paper=paper).first()
-    recorded = rating is not None and rating.value == value
-    return _feedback_page(request, token, paper, value, recorded=recorded)
+    return _feedback_page(request, token, paper, value, rating=rating)
 
 
 @require_POST
@@ -58,16 +57,18 @@ def feedback_undo(request, token):
     except BadToken as error:
         return _bad_link(request, error)
     services.rating_undo(subscriber=subscriber, paper_id=paper.id)
-    return _feedback_page(request, token, paper, value, recorded=False, undone=True)
+    return _feedback_page(request, token, paper, value, rating=None, undone=True)
 
 
-def _feedback_page(request, token, paper, value, *, recorded, undone=False):
+def _feedback_page(request, token, paper, value, *, rating, undone=False):
+    """The paper, and either the button for this link's rating or, once recorded, undo."""
     context = {
         "token": token,
         "paper": paper,
         "value": value,
         "word": RATING_WORDS[value],
-        "recorded": recorded,
+        "recorded": rating is not None and rating.value == value,
+        "earlier": rating is not None and rating.value != value and RATING_WORDS[rating.value],
         "undone": undone,
     }
     return render(request, "digest/feedback.html", context)

@@ -68,8 +68,12 @@ def test_it_replaces_a_rating_when_the_reader_changes_their_mind(
     client, subscriber, paper, link_path
 ):
     client.post(link_path(feedback_url(subscriber, paper, 1)))
-    client.post(link_path(feedback_url(subscriber, paper, -1)))
+    less_link = link_path(feedback_url(subscriber, paper, -1))
 
+    page = client.get(less_link).content.decode()
+    client.post(less_link)
+
+    assert "You asked for more like this earlier; this replaces it." in page
     assert list(Rating.objects.values_list("value", flat=True)) == [-1]
 
 
