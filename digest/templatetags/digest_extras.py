@@ -3,11 +3,9 @@
 from django import template
 
 from digest import selectors
+from digest.ranking import LIKED_PREFIX
 
 register = template.Library()
-
-LIKED_PREFIX = "like: "
-"""How ``DigestItem.terms`` names a liked paper that contributed to the score."""
 
 
 @register.filter
