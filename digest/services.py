@@ -201,6 +201,16 @@ def ingest_source(
 # --- Digests -----------------------------------------------------------------------------
 
 
+def subscriber_stop_mailing(*, email: str, status: str, reason: str) -> int:
+    """Mark the reader at ``email`` bounced or unsubscribed so no more digests go out.
+
+    Returns how many subscribers changed (0 for an unknown address).
+    """
+    return Subscriber.objects.filter(email__iexact=email.strip()).update(
+        status=status, status_reason=reason[:200]
+    )
+
+
 @dataclass
 class BatchResult:
     sent: int = 0
@@ -255,24 +265,30 @@ def _claim(subscribers: list[Subscriber], *, now: datetime, edition: date | None
     ``DIGEST_CLAIM_TIMEOUT`` seconds.
     """
     editions = {s.id: edition or s.local_date(now) for s in subscribers}
-    Digest.objects.bulk_create(
-        [Digest(subscriber_id=sid, edition=ed) for sid, ed in editions.items()],
-        ignore_conflicts=True,
-    )
     by_edition = defaultdict(list)
     for sid, ed in editions.items():
         by_edition[ed].append(sid)
     ours = Q(pk__in=[])
     for ed, ids in by_edition.items():
         ours |= Q(edition=ed, subscriber_id__in=ids)
-    stale = now - timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
+    # Staleness is judged by the wall clock: a redelivered task carries its tick's ``now``.
+    claimed_at = timezone.now()
+    stale = claimed_at - timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
     claimable = Q(status=Digest.Status.PENDING) | Q(
         status=Digest.Status.CLAIMED, claimed_at__lt=stale
     )
     token = uuid.uuid4().hex
-    Digest.objects.filter(ours & claimable).update(
-        status=Digest.Status.CLAIMED, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
-    )
+    with transaction.atomic():
+        Digest.objects.bulk_create(
+            [Digest(subscriber_id=sid, edition=ed) for sid, ed in editions.items()],
+            ignore_conflicts=True,
+        )
+        Digest.objects.filter(ours & claimable).update(
+            status=Digest.Status.CLAIMED,
+            claim_token=token,
+            claimed_at=claimed_at,
+            attempts=F("attempts") + 1,
+        )
     claimed = list(Digest.objects.filter(claim_token=token, status=Digest.Status.CLAIMED))
     # Items left by a worker that died before sending are rebuilt from scratch.
     DigestItem.objects.filter(digest__in=claimed).delete()
@@ -345,30 +361,34 @@ def digest_send_batch(
     Digest.objects.filter(id__in=empty).update(status=Digest.Status.SKIPPED, claim_token="")
     result.skipped += len(empty)
 
-    connection = get_connection()
-    for digest in digests:
-        if not items_of[digest.id]:
-            continue
-        mine = Digest.objects.filter(id=digest.id, claim_token=digest.claim_token)
-        if mine.filter(status=Digest.Status.CLAIMED).update(status=Digest.Status.SENDING) != 1:
-            continue  # taken over by another worker after our claim went stale
-        message = digest_message(digest, by_id[digest.subscriber_id], items_of[digest.id])
-        try:
-            connection.send_messages([message])
-        except Exception as exc:
-            if is_temporary_failure(exc):
-                mine.update(status=Digest.Status.PENDING, claim_token="", error=str(exc)[:1000])
-                result.retry += 1
-            else:
-                mine.update(status=Digest.Status.FAILED, error=str(exc)[:1000])
-                result.failed += 1
-            log.warning("digest %s to %s not sent: %s", digest.id, message.to[0], exc)
-            continue
-        status = getattr(message, "anymail_status", None)
-        message_id = (status and status.message_id) or message.extra_headers["Message-ID"]
-        mine.update(status=Digest.Status.SENT, sent_at=timezone.now(), message_id=message_id)
-        result.sent += 1
+    with get_connection() as connection:  # one SMTP/ESP session for the whole batch
+        for digest in digests:
+            if items_of[digest.id]:
+                subscriber = by_id[digest.subscriber_id]
+                _send_one(digest, subscriber, items_of[digest.id], connection, result)
     return result
+
+
+def _send_one(digest, subscriber, items, connection, result: BatchResult) -> None:
+    mine = Digest.objects.filter(id=digest.id, claim_token=digest.claim_token)
+    if mine.filter(status=Digest.Status.CLAIMED).update(status=Digest.Status.SENDING) != 1:
+        return  # taken over by another worker after our claim went stale
+    message = digest_message(digest, subscriber, items)
+    try:
+        connection.send_messages([message])
+    except Exception as exc:
+        if is_temporary_failure(exc):
+            mine.update(status=Digest.Status.PENDING, claim_token="", error=str(exc)[:1000])
+            result.retry += 1
+        else:
+            mine.update(status=Digest.Status.FAILED, error=str(exc)[:1000])
+            result.failed += 1
+        log.warning("digest %s to %s not sent: %s", digest.id, message.to[0], exc)
+        return
+    status = getattr(message, "anymail_status", None)
+    message_id = (status and status.message_id) or message.extra_headers["Message-ID"]
+    mine.update(status=Digest.Status.SENT, sent_at=timezone.now(), message_id=message_id)
+    result.sent += 1
 
 
 # --- Ratings -----------------------------------------------------------------------------

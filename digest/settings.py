@@ -152,6 +152,10 @@ DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
 DIGEST_CANDIDATE_DAYS = env.int("DIGEST_CANDIDATE_DAYS", default=7)
 DIGEST_MIN_SCORE = env.float("DIGEST_MIN_SCORE", default=0.05)
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
+# A batch with temporary delivery failures is retried after 60s, 120s, 240s... (capped).
+DIGEST_RETRY_BACKOFF = env.int("DIGEST_RETRY_BACKOFF", default=60)
+DIGEST_RETRY_BACKOFF_MAX = env.int("DIGEST_RETRY_BACKOFF_MAX", default=3600)
+DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=6)
 RANKING_CHUNK_SIZE = env.int("RANKING_CHUNK_SIZE", default=20000)
 # Small priors nudging the order (a paper's score is multiplied by 1 + weight * prior,
 # each prior 0-1): upvotes where the source gives them, and recency of publication.

@@ -31,10 +31,10 @@ def send_due_digests(edition: str | None = None) -> int:
 @shared_task(
     bind=True,
     autoretry_for=(TemporaryDeliveryFailure,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
+    retry_backoff=settings.DIGEST_RETRY_BACKOFF,
+    retry_backoff_max=settings.DIGEST_RETRY_BACKOFF_MAX,
     retry_jitter=True,
-    max_retries=6,
+    max_retries=settings.DIGEST_MAX_RETRIES,
 )
 def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | None, run_id: int):
     result = services.digest_send_batch(

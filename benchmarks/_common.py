@@ -1,0 +1,407 @@
+"""Real services on loopback for the integration tests and the benchmarks.
+
+PostgreSQL and Redis are Debian's server binaries started in a temporary directory on a
+free port; the SMTP sink is aiosmtpd in a thread of the calling process; the Celery
+worker is ``celery -A digest worker`` in its own process group, so it can be killed.
+Nothing here is a mock: the app talks to these through its ordinary settings
+(``DATABASE_URL``, ``REDIS_URL``, ``EMAIL_URL``).
+"""
+
+import asyncio
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, deque
+from email import message_from_bytes
+from pathlib import Path
+
+import psutil
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(Path(sys.executable))
+CELERY = str(Path(sys.executable).with_name("celery"))
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, *, timeout: float, interval: float = 0.05, what: str = "condition"):
+    """Poll ``condition`` until it returns something truthy; that value is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster. As root it runs as the ``postgres`` user (initdb
+    refuses root)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="digest-pg-"))
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/digest"
+
+    def _run(self, *args):
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, cwd=self.dir)
+
+    def start(self):
+        data = self.dir / "data"
+        self._run(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
+        self._run(
+            str(PG_BIN / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "digest",
+        )
+        return self
+
+    def sql(self, query: str, *params):
+        """Rows of one query, run through psycopg (the test process stays on SQLite)."""
+        import psycopg
+
+        with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
+            cursor = conn.execute(query, params or None)
+            return cursor.fetchall() if cursor.description else []
+
+    def stop(self):
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Redis:
+    def __init__(self):
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="digest-redis-"))
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(self.ping, timeout=10, what="redis-server")
+        return self
+
+    def ping(self) -> bool:
+        import redis
+
+        try:
+            return redis.Redis.from_url(self.url, socket_timeout=1).ping()
+        except redis.ConnectionError:
+            return False
+
+    def flush(self):
+        import redis
+
+        redis.Redis.from_url(self.url).flushall()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SmtpSink:
+    """An SMTP server on loopback that counts what it accepts, per recipient.
+
+    ``refuse(reply)`` answers the next DATA with ``reply`` (e.g. "451 try later") instead
+    of accepting it. ``hold_from(n)`` holds the n-th accepted message and every later one
+    (counted as received, but not answered) until ``release()``: the deterministic
+    "worker dies in the middle of a batch" moment.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"smtp://127.0.0.1:{self.port}"
+        self._lock = threading.Lock()
+        self._refusals = deque()
+        self._hold_from = None
+        self._released = threading.Event()
+        self.received = Counter()
+        self.subjects = {}
+        self.held = 0
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        self.release()
+        self.controller.stop()
+
+    def reset(self):
+        with self._lock:
+            self.received.clear()
+            self.subjects.clear()
+            self._refusals.clear()
+            self._hold_from, self.held = None, 0
+            self._released.clear()
+
+    def refuse(self, reply: str, times: int = 1):
+        with self._lock:
+            self._refusals.extend([reply] * times)
+
+    def hold_from(self, n: int):
+        with self._lock:
+            self._hold_from = n
+            self._released.clear()
+
+    def release(self):
+        self._released.set()
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.received.values())
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            if self._refusals:
+                return self._refusals.popleft()
+            for recipient in envelope.rcpt_tos:
+                self.received[recipient.lower()] += 1
+                self.subjects[recipient.lower()] = _subject(envelope.content)
+            accepted = sum(self.received.values())
+            hold = self._hold_from is not None and accepted >= self._hold_from
+            if hold:
+                self.held += 1
+        if hold:
+            await asyncio.get_running_loop().run_in_executor(None, self._released.wait)
+        return "250 OK"
+
+
+def _subject(content: bytes) -> str:
+    head = content.split(b"\r\n\r\n", 1)[0]
+    return str(message_from_bytes(head + b"\r\n\r\n").get("Subject", ""))
+
+
+def django_env(*, database_url: str, redis_url: str, email_url: str, var_dir: Path, **extra):
+    """Environment for a Django/Celery process of this project against the given services."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="digest.settings",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        EMAIL_URL=email_url,
+        VAR_DIR=str(var_dir),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({key: str(value) for key, value in extra.items()})
+    env.pop("EMAIL_BACKEND", None)
+    return env
+
+
+def manage(env: dict, *args: str, timeout: float = 600) -> str:
+    """Run ``manage.py`` with ``env``; its stdout, or CalledProcessError with its stderr."""
+    done = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode:
+        raise subprocess.CalledProcessError(done.returncode, args, done.stdout, done.stderr)
+    return done.stdout
+
+
+def seed(env: dict, *, subscribers: int, timeout: float = 900) -> str:
+    """Migrate, load the sample papers (ingested now) and ``subscribers`` active readers."""
+    manage(env, "migrate", "--no-input", "-v", "0", timeout=timeout)
+    manage(env, "ingest_papers", str(ROOT / "data" / "papers.jsonl"), timeout=timeout)
+    return subprocess.run(
+        [PYTHON, "-m", "benchmarks._common", "seed", str(subscribers)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    ).stdout
+
+
+def _seed_subscribers(count: int) -> None:
+    """Readers ``reader<i>@example.org``, daily at 00:00 UTC (due at any tick), each with
+    the keywords of one of the judged personas in data/dev_judgments.json."""
+    import json
+
+    import django
+
+    django.setup()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import Interest, Subscriber
+
+    personas = json.loads((ROOT / "data" / "dev_judgments.json").read_text())["personas"]
+    keywords = [p["keywords"] for p in personas]
+    start = Subscriber.objects.count()
+    now = timezone.now()
+    chunk = 5000
+    for first in range(start, start + count, chunk):
+        numbers = range(first, min(first + chunk, start + count))
+        with transaction.atomic():
+            readers = Subscriber.objects.bulk_create(
+                Subscriber(
+                    email=f"reader{i}@example.org",
+                    status=Subscriber.Status.ACTIVE,
+                    confirmed_at=now,
+                    send_hour=0,
+                    timezone="UTC",
+                )
+                for i in numbers
+            )
+            Interest.objects.bulk_create(
+                Interest(subscriber=reader, phrase=phrase)
+                for i, reader in zip(numbers, readers, strict=True)
+                for phrase in keywords[i % len(keywords)]
+            )
+    print(f"seeded {count} subscribers")
+
+
+class Worker:
+    """``celery -A digest worker`` (prefork, ``concurrency`` processes) in its own process
+    group; ``kill()`` SIGKILLs the whole group, as when a machine dies."""
+
+    def __init__(self, env: dict, *, concurrency: int = 2, log_path: Path):
+        self.env, self.concurrency, self.log_path = env, concurrency, log_path
+        self.process = None
+
+    def start(self, timeout: float = 60):
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        self._log.write(b"\n--- worker start ---\n")
+        self._log.flush()
+        self._offset = self.log_path.stat().st_size
+        self.process = subprocess.Popen(
+            [
+                CELERY,
+                "-A",
+                "digest",
+                "worker",
+                "-c",
+                str(self.concurrency),
+                "-P",
+                "prefork",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(self._ready, timeout=timeout, interval=0.1, what="the celery worker")
+        return self
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"celery worker exited; see {self.log_path}")
+        with self.log_path.open("rb") as log:
+            log.seek(self._offset)
+            return b" ready." in log.read()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def rss(self) -> int:
+        """Current resident memory of the worker and its children together, in bytes."""
+        try:
+            parent = psutil.Process(self.process.pid)
+            return sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
+        except psutil.NoSuchProcess:
+            return 0
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+        self._log.close()
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self._log.close()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["seed"]:
+        sys.path.insert(0, str(ROOT))
+        _seed_subscribers(int(sys.argv[2]))
+    else:
+        sys.exit("usage: python -m benchmarks._common seed N")
