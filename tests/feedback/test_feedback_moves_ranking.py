@@ -99,3 +99,15 @@ def test_it_reads_all_ratings_of_a_batch_in_one_query(corpus, make_subscriber):
 
     rating_queries = [q for q in queries.captured_queries if "digest_rating" in q["sql"]]
     assert len(rating_queries) == 1
+
+
+def test_it_lets_an_old_rating_pull_less_than_a_fresh_one(reader, first_digest):
+    now = timezone.now()
+    liked = first_digest[0].paper
+    rating = rating_record(subscriber=reader, paper=liked, value=1)
+    fresh = [p.paper_id for p in _next_picks(reader, now)]
+
+    Rating.objects.filter(id=rating.id).update(created_at=now - timedelta(days=365))
+
+    old = [p.paper_id for p in _next_picks(reader, now)]
+    assert _closeness(old, liked) < _closeness(fresh, liked)
