@@ -135,5 +135,5 @@ class DeliveryForm(NoColonMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        paused = self.instance.status == Subscriber.Status.PAUSED
-        self.initial["delivery"] = "paused" if paused else self.instance.frequency
+        active = self.instance.status == Subscriber.Status.ACTIVE
+        self.initial["delivery"] = self.instance.frequency if active else "paused"

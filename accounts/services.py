@@ -114,14 +114,18 @@ def subscriber_update_delivery(
     timezone: str,
     max_papers: int,
 ) -> None:
-    """``delivery`` is daily, weekly or paused; un-pausing makes the subscriber active again."""
+    """``delivery`` is daily, weekly or paused.
+
+    Choosing daily or weekly (re)starts the digest of a paused, unsubscribed or bounced
+    subscriber: they are signed in through an email link, so the address works.
+    """
     if delivery == "paused":
         if subscriber.status == Subscriber.Status.ACTIVE:
             subscriber.status = Subscriber.Status.PAUSED
     else:
         subscriber.frequency = delivery
-        if subscriber.status == Subscriber.Status.PAUSED:
-            subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.status_reason = ""
     subscriber.send_hour = send_hour
     subscriber.weekly_day = weekly_day
     subscriber.timezone = timezone

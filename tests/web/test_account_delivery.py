@@ -55,3 +55,19 @@ def test_it_refuses_bad_values_and_changes_nothing(signed_in, subscriber, field,
     subscriber.refresh_from_db()
     assert (subscriber.frequency, subscriber.send_hour, subscriber.timezone) == ("daily", 7, "UTC")
     assert subscriber.max_papers == 10
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["unsubscribed", "bounced"])
+def test_it_restarts_the_digest_of_someone_who_left(signed_in, subscriber, status):
+    subscriber.status = status
+    subscriber.save()
+    page = signed_in.get("/account/").content.decode()
+    assert "We send you nothing at the moment" in page
+    assert 'value="paused" selected' in page
+    signed_in.post("/account/delivery/", {**GOOD, "delivery": "paused"})
+    subscriber.refresh_from_db()
+    assert subscriber.status == status
+    signed_in.post("/account/delivery/", GOOD)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
