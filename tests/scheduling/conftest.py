@@ -1,0 +1,39 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import Interest, Subscriber
+from benchmarks._common import SmtpSink
+
+# A Monday, when every sample paper counts as freshly ingested (see ``corpus``).
+NOW = datetime(2026, 11, 23, 12, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def corpus(db, sample_corpus_path, settings):
+    call_command("ingest_papers", str(sample_corpus_path))
+    settings.DIGEST_CANDIDATE_DAYS = 10_000  # the sample papers stay candidates at NOW
+
+
+@pytest.fixture
+def make_subscriber(db):
+    def make(email, interests=("speech recognition", "diffusion"), **fields):
+        fields = {"status": Subscriber.Status.ACTIVE, "confirmed_at": timezone.now(), **fields}
+        subscriber = Subscriber.objects.create(email=email, **fields)
+        Interest.objects.bulk_create(Interest(subscriber=subscriber, phrase=p) for p in interests)
+        return subscriber
+
+    return make
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on loopback; the app sends to it over plain SMTP."""
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield sink
+    sink.stop()

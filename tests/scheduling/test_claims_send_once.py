@@ -1,0 +1,73 @@
+"""A duplicated or retried batch, or a second worker, never sends a digest twice."""
+
+from datetime import timedelta
+
+from conftest import NOW
+from django.utils import timezone
+
+from digest import services
+from digest.models import Digest
+from digest.tasks import send_due_digests
+
+
+def test_it_sends_once_when_the_same_batch_runs_twice(corpus, make_subscriber, mailoutbox):
+    ids = [make_subscriber(f"r{i}@example.org", send_hour=0).id for i in range(3)]
+
+    first = services.digest_send_batch(subscriber_ids=ids, now=NOW)
+    again = services.digest_send_batch(subscriber_ids=ids, now=NOW)
+
+    assert (first.sent, again.sent) == (3, 0)
+    assert sorted(m.to[0] for m in mailoutbox) == [f"r{i}@example.org" for i in range(3)]
+
+
+def test_it_sends_once_when_a_second_tick_runs_the_same_hour(
+    corpus, make_subscriber, mailoutbox, django_capture_on_commit_callbacks
+):
+    make_subscriber("a@example.org", send_hour=0)
+    make_subscriber("b@example.org", send_hour=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_due_digests.apply()
+        send_due_digests.apply()
+
+    assert sorted(m.to[0] for m in mailoutbox) == ["a@example.org", "b@example.org"]
+    assert Digest.objects.filter(status=Digest.Status.SENT).count() == 2
+
+
+def test_it_leaves_a_live_claim_alone_and_takes_over_a_stale_one(
+    corpus, make_subscriber, mailoutbox, settings
+):
+    settings.DIGEST_CLAIM_TIMEOUT = 60
+    live = make_subscriber("live@example.org", send_hour=0)
+    stale = make_subscriber("stale@example.org", send_hour=0)
+    edition = live.local_date(NOW)
+    Digest.objects.create(
+        subscriber=live, edition=edition, status="claimed", claim_token="other-worker",
+        claimed_at=timezone.now(),
+    )  # fmt: skip
+    Digest.objects.create(
+        subscriber=stale, edition=edition, status="claimed", claim_token="dead-worker",
+        claimed_at=timezone.now() - timedelta(seconds=61),
+    )  # fmt: skip
+
+    result = services.digest_send_batch(subscriber_ids=[live.id, stale.id], now=NOW)
+
+    assert result.sent == 1
+    assert [m.to[0] for m in mailoutbox] == ["stale@example.org"]
+    assert Digest.objects.get(subscriber=live).status == Digest.Status.CLAIMED
+
+
+def test_it_never_resends_a_digest_a_dead_worker_was_sending(
+    corpus, make_subscriber, mailoutbox, settings
+):
+    settings.DIGEST_CLAIM_TIMEOUT = 0
+    reader = make_subscriber("reader@example.org", send_hour=0)
+    Digest.objects.create(
+        subscriber=reader, edition=reader.local_date(NOW), status="sending",
+        claim_token="dead-worker", claimed_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+
+    assert services.digest_send_batch(subscriber_ids=[reader.id], now=NOW).sent == 0
+    run, batches = services.digest_start_run(now=NOW)
+
+    assert (run.due, batches, mailoutbox) == (0, [], [])

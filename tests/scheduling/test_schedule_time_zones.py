@@ -1,0 +1,84 @@
+"""Who the hourly tick picks, and for which edition, across time zones."""
+
+from datetime import date, timedelta
+
+from conftest import NOW
+
+from digest import selectors, services
+from digest.models import Digest
+
+MONDAY, TUESDAY = date(2026, 11, 23), date(2026, 11, 24)
+
+
+def _tick(at):
+    """What one beat tick does, batches run in order: returns {email: edition} sent."""
+    run, batches = services.digest_start_run(now=at)
+    for ids in batches:
+        services.digest_send_batch(subscriber_ids=ids, now=at)
+    sent = Digest.objects.filter(status=Digest.Status.SENT, sent_at__isnull=False)
+    return {d.subscriber.email: d.edition for d in sent.select_related("subscriber")}
+
+
+def test_it_sends_each_reader_the_edition_of_their_local_date_once_their_hour_has_come(
+    corpus, make_subscriber, mailoutbox
+):
+    # NOW is Monday 12:15 UTC.
+    make_subscriber("tokyo@example.org", timezone="Asia/Tokyo", send_hour=7)  # Mon 21:15
+    make_subscriber("ny@example.org", timezone="America/New_York", send_hour=7)  # Mon 07:15
+    make_subscriber("ny-late@example.org", timezone="America/New_York", send_hour=8)
+    make_subscriber("kiritimati@example.org", timezone="Pacific/Kiritimati", send_hour=2)  # Tue
+    make_subscriber("kiritimati-late@example.org", timezone="Pacific/Kiritimati", send_hour=3)
+    make_subscriber("pago@example.org", timezone="Pacific/Pago_Pago", send_hour=1)  # Mon 01:15
+
+    assert _tick(NOW) == {
+        "tokyo@example.org": MONDAY,
+        "ny@example.org": MONDAY,
+        "kiritimati@example.org": TUESDAY,
+        "pago@example.org": MONDAY,
+    }
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        ["tokyo@example.org", "ny@example.org", "kiritimati@example.org", "pago@example.org"]
+    )
+
+
+def test_it_sends_weekly_readers_only_on_their_local_weekday(corpus, make_subscriber, mailoutbox):
+    make_subscriber("monday@example.org", frequency="weekly", weekly_day=0, send_hour=7)
+    make_subscriber("tuesday@example.org", frequency="weekly", weekly_day=1, send_hour=7)
+    # Already Tuesday 02:15 on the date line at NOW.
+    make_subscriber(
+        "kiritimati-tuesday@example.org",
+        timezone="Pacific/Kiritimati",
+        frequency="weekly",
+        weekly_day=1,
+        send_hour=1,
+    )
+
+    assert _tick(NOW) == {"monday@example.org": MONDAY, "kiritimati-tuesday@example.org": TUESDAY}
+    assert len(mailoutbox) == 2
+
+
+def test_it_makes_up_a_missed_tick_later_the_same_day_and_sends_only_once(
+    corpus, make_subscriber, mailoutbox
+):
+    make_subscriber("utc7@example.org", send_hour=7)
+    seven = NOW.replace(hour=7)
+
+    assert _tick(seven - timedelta(hours=1)) == {}  # 06:15, not yet
+    # The 07:15 and 08:15 ticks never ran; the 09:15 one makes up for them.
+    assert _tick(seven + timedelta(hours=2)) == {"utc7@example.org": MONDAY}
+    assert selectors.subscribers_due(now=seven + timedelta(hours=3)) == []
+    _tick(seven + timedelta(hours=3))
+    assert len(mailoutbox) == 1
+
+
+def test_it_cuts_the_due_readers_into_batches_of_the_configured_size(
+    corpus, make_subscriber, settings
+):
+    settings.DIGEST_BATCH_SIZE = 2
+    readers = [make_subscriber(f"r{i}@example.org", send_hour=0) for i in range(5)]
+    make_subscriber("paused@example.org", send_hour=0, status="paused")
+
+    run, batches = services.digest_start_run(now=NOW)
+
+    assert run.due == 5
+    assert batches == [[r.id for r in readers[:2]], [r.id for r in readers[2:4]], [readers[4].id]]
