@@ -1,7 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count
 
 from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating
+
+admin.site.site_header = f"{settings.SITE_NAME} staff"
+admin.site.site_title = settings.SITE_NAME
+admin.site.index_title = "Subscribers, papers and digests"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
