@@ -57,7 +57,11 @@ class NoColonMixin:
 
 
 class SubscribeForm(NoColonMixin, forms.Form):
-    email = forms.EmailField(max_length=254, label="Email address")
+    email = forms.EmailField(
+        max_length=254,
+        label="Email address",
+        error_messages={"required": "Enter your email address."},
+    )
     interests = InterestsField(
         label="Your interests",
         help_text="Keywords or phrases, separated by commas or new lines.",
@@ -71,7 +75,11 @@ class SubscribeForm(NoColonMixin, forms.Form):
 
 
 class EmailForm(NoColonMixin, forms.Form):
-    email = forms.EmailField(max_length=254, label="Email address")
+    email = forms.EmailField(
+        max_length=254,
+        label="Email address",
+        error_messages={"required": "Enter your email address."},
+    )
 
 
 class AddInterestsForm(NoColonMixin, forms.Form):
