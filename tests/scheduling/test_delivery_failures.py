@@ -1,0 +1,53 @@
+"""Temporary SMTP refusals are retried with backoff; permanent ones fail the digest."""
+
+import pytest
+from celery.exceptions import Retry
+from conftest import NOW
+from django.utils import timezone
+
+from digest.models import Digest, DigestRun
+from digest.tasks import send_digest_batch
+
+
+def _run_batch(ids, run):
+    return send_digest_batch.apply(args=[ids, NOW.isoformat(), None, run.id])
+
+
+def test_it_retries_a_batch_after_a_temporary_refusal_and_sends_once(
+    corpus, make_subscriber, smtp_sink, settings
+):
+    ids = [make_subscriber(f"r{i}@example.org", send_hour=0).id for i in range(2)]
+    run = DigestRun.objects.create(started_at=timezone.now(), due=2)
+    smtp_sink.refuse("451 4.3.0 Mailbox temporarily unavailable")
+
+    with pytest.raises(Retry) as retry:
+        _run_batch(ids, run)
+    refused = Digest.objects.get(status=Digest.Status.PENDING)
+    assert "451" in refused.error
+    assert 0 <= retry.value.when <= settings.DIGEST_RETRY_BACKOFF  # first wait, with jitter
+    assert sum(smtp_sink.received.values()) == 1
+
+    assert _run_batch(ids, run).successful()  # what the worker does when the countdown ends
+
+    assert smtp_sink.received == {"r0@example.org": 1, "r1@example.org": 1}
+    refused.refresh_from_db()
+    assert (refused.status, refused.attempts) == (Digest.Status.SENT, 2)
+    run.refresh_from_db()
+    assert (run.sent, run.failed, run.finished_at is not None) == (2, 0, True)
+
+
+def test_it_marks_a_permanently_refused_digest_failed_with_the_reason(
+    corpus, make_subscriber, smtp_sink
+):
+    ids = [make_subscriber(f"r{i}@example.org", send_hour=0).id for i in range(2)]
+    run = DigestRun.objects.create(started_at=timezone.now(), due=2)
+    smtp_sink.refuse("550 5.1.1 No such user here")
+
+    assert _run_batch(ids, run).successful()
+
+    failed = Digest.objects.get(status=Digest.Status.FAILED)
+    assert "550" in failed.error and "No such user" in failed.error
+    sent = Digest.objects.get(status=Digest.Status.SENT)
+    assert smtp_sink.received == {sent.subscriber.email: 1}
+    run.refresh_from_db()
+    assert (run.sent, run.failed) == (1, 1)
