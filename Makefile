@@ -32,6 +32,16 @@ test: $(STAMP) system-deps
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration and not browser"
 
+# Ranking quality on a judgments file and a JSON-lines corpus (defaults: the dev set).
+JUDGMENTS ?= data/dev_judgments.json
+PAPERS ?= data/papers.jsonl
+bench-quality: $(STAMP)
+	$(BIN)/python benchmarks/quality.py --judgments $(JUDGMENTS) --papers $(PAPERS)
+
+# Ranking speed: 1,000,000 synthetic subscribers x 2,000 new papers, top 10 each.
+bench-rank: $(STAMP)
+	$(BIN)/python benchmarks/rank.py --papers-file $(PAPERS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

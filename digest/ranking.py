@@ -4,19 +4,15 @@ Plain NumPy/SciPy/scikit-learn with no ORM inside, so it can be tested and bench
 alone. The daily run and the benchmarks call the same entry points:
 
 - ``PaperIndex.fit(titles, abstracts)`` fits the model on the paper history: stemmed
-  words and two-word phrases, the title counting double, sublinear TF-IDF, and a latent
-  semantic (truncated SVD) model of which terms go together;
+  words and two-word phrases (so multi-word keywords match as phrases), sublinear TF-IDF;
 - ``Profiles.build(...)`` gathers subscribers' interests, exclusions, papers already sent
   and ratings into sparse matrices;
 - ``recommend(index, profiles, candidates)`` scores every subscriber against the candidate
   papers in one sparse matrix product per chunk of subscribers, and keeps each
   subscriber's best papers above a minimum score.
 
-Each interest phrase is expanded once, however many subscribers share it: its own
-terms, plus the terms of the history papers that match it best (pseudo-relevance
-feedback), plus the terms the SVD model says go with it (latent semantic smoothing),
-each expansion cut to its strongest terms so query vectors stay sparse. A subscriber's
-query is the weighted sum of their expanded phrases, moved towards the papers they liked
+Each interest phrase is vectorized once, however many subscribers share it. A
+subscriber's query is the weighted sum of their phrases, moved towards the papers they liked
 and away from those they disliked (Rocchio, older ratings fading). The score of a paper
 is the cosine of query and paper, so every part of it comes from a term or a rated
 paper, which is what the explanations show. A small prior for upvotes and recency may
@@ -34,26 +30,8 @@ from datetime import date
 import numpy as np
 import scipy.sparse as sp
 import snowballstemmer
-from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
 from sparse_dot_topn import sp_matmul_topn
-
-TITLE_WEIGHT = 2
-"""How many times a paper's title is counted in its text."""
-
-PRF_PAPERS = 5
-"""Pseudo-relevance feedback: how many best-matching history papers expand a phrase..."""
-PRF_TERMS = 30
-"""...into how many of their strongest terms..."""
-PRF_WEIGHT = 0.5
-"""...with what weight relative to the phrase itself (both l2-normalized)."""
-
-LSA_COMPONENTS = 100
-LSA_TERMS = 30
-"""Latent semantic smoothing: the strongest terms of the phrase's SVD reconstruction..."""
-LSA_WEIGHT = 0.3
-"""...added with this weight relative to the phrase itself."""
 
 EXCLUDE_THRESHOLD = 0.12
 """Cosine similarity between an excluded phrase and a paper above which the paper is dropped."""
@@ -109,16 +87,15 @@ class Analyzer:
 
 
 def paper_text(title: str, abstract: str) -> str:
-    """The text a paper is indexed by: the title counts ``TITLE_WEIGHT`` times."""
-    return f"{title}. " * TITLE_WEIGHT + abstract
+    """The text a paper is indexed by."""
+    return f"{title}. {abstract}"
 
 
 @dataclass(frozen=True)
 class PaperIndex:
     """The TF-IDF model of the paper history and the l2-normalized paper vectors.
 
-    ``terms`` names each term column in readable words; ``components`` is the SVD basis
-    (components x terms) used to smooth phrases; ``popularity`` (0-1, from upvotes) and
+    ``terms`` names each term column in readable words; ``popularity`` (0-1, from upvotes) and
     ``published`` (days since 1970, NaN when unknown) feed the priors.
     """
 
@@ -126,7 +103,6 @@ class PaperIndex:
     matrix: sp.csr_matrix
     terms: np.ndarray
     titles: list[str]
-    components: np.ndarray
     popularity: np.ndarray
     published: np.ndarray
 
@@ -154,12 +130,6 @@ class PaperIndex:
                 for term in vectorizer.get_feature_names_out()
             ]
         )
-        n_components = min(LSA_COMPONENTS, matrix.shape[0] - 1, matrix.shape[1] - 1)
-        components = (
-            TruncatedSVD(n_components, random_state=0).fit(matrix).components_.astype(np.float32)
-            if n_components >= 2
-            else np.zeros((0, matrix.shape[1]), np.float32)
-        )
         votes = np.asarray(
             [v or 0 for v in upvotes] if upvotes is not None else np.zeros(len(docs)), float
         )
@@ -172,7 +142,6 @@ class PaperIndex:
             matrix=matrix,
             terms=terms,
             titles=list(titles),
-            components=components,
             popularity=np.log1p(votes) / max(np.log1p(votes.max(initial=0)), 1.0),
             published=np.asarray(days, dtype=float),
         )
@@ -185,21 +154,6 @@ class PaperIndex:
         if not phrases:
             return sp.csr_matrix((0, len(self.terms)), dtype=np.float32)
         return self.vectorizer.transform(phrases).tocsr()
-
-    def expanded_phrase_vectors(self, phrases: Sequence[str]) -> sp.csr_matrix:
-        """Phrase vectors plus their pseudo-relevance and latent semantic expansions."""
-        exact = self.phrase_vectors(phrases)
-        if not phrases:
-            return exact
-        best = sp_matmul_topn(exact, self.matrix.T.tocsr(), top_n=PRF_PAPERS, threshold=1e-9)
-        feedback = _top_terms(normalize(best, norm="l1") @ self.matrix, PRF_TERMS)
-        latent = _top_terms(_chunked_reconstruction(exact, self.components), LSA_TERMS)
-        expanded = (
-            exact
-            + PRF_WEIGHT * normalize(feedback.astype(np.float32))
-            + LSA_WEIGHT * normalize(latent)
-        )
-        return normalize(expanded.tocsr()).astype(np.float32)
 
     def prior(
         self,
@@ -219,45 +173,6 @@ class PaperIndex:
             recency = np.where(np.isnan(age), 0.0, 0.5 ** (age / RECENCY_HALF_LIFE_DAYS))
             factor = factor + recency_weight * recency
         return factor.astype(np.float32)
-
-
-def _chunked_reconstruction(
-    vectors: sp.csr_matrix, components: np.ndarray, chunk: int = 512
-) -> sp.csr_matrix:
-    """Each row projected on the SVD basis and back, keeping its ``LSA_TERMS`` best terms."""
-    if not len(components):
-        return sp.csr_matrix(vectors.shape, dtype=np.float32)
-    parts = []
-    for start in range(0, vectors.shape[0], chunk):
-        dense = (vectors[start : start + chunk] @ components.T) @ components
-        parts.append(_dense_top_terms(dense, LSA_TERMS))
-    return sp.vstack(parts).tocsr()
-
-
-def _dense_top_terms(dense: np.ndarray, k: int) -> sp.csr_matrix:
-    """The ``k`` largest positive entries of each row, as a sparse matrix."""
-    k = min(k, dense.shape[1])
-    cols = np.argpartition(-dense, k - 1, axis=1)[:, :k]
-    values = np.take_along_axis(dense, cols, axis=1)
-    rows = np.repeat(np.arange(dense.shape[0]), k)
-    keep = values.ravel() > 0
-    return sp.csr_matrix(
-        (values.ravel()[keep], (rows[keep], cols.ravel()[keep])), shape=dense.shape
-    )
-
-
-def _top_terms(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """The ``k`` largest positive entries of each row of a sparse matrix."""
-    matrix = matrix.tocsr()
-    matrix.data[matrix.data < 0] = 0
-    matrix.eliminate_zeros()
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    order = np.lexsort((-matrix.data, rows))
-    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
-    keep = order[rank < k]
-    return sp.csr_matrix(
-        (matrix.data[keep], (rows[keep], matrix.indices[keep])), shape=matrix.shape
-    )
 
 
 @dataclass(frozen=True)
@@ -385,7 +300,7 @@ def recommend(
 ) -> Recommendations:
     """Each subscriber's best candidate papers.
 
-    A paper's relevance is the cosine of the subscriber's query (expanded interests and
+    A paper's relevance is the cosine of the subscriber's query (interests and
     rated papers) and the paper; papers under ``min_score``, already seen or about an
     excluded phrase are dropped. The order is by relevance times the prior
     ``1 + popularity_weight * popularity + recency_weight * recency`` (``recency`` halves
@@ -397,8 +312,7 @@ def recommend(
     candidates = np.asarray(candidates, dtype=np.int64)
     paper_vectors = index.matrix[candidates]
     papers_by_term = paper_vectors.T.tocsr()
-    phrase_vectors = index.expanded_phrase_vectors(profiles.phrases)
-    exclude_vectors = index.phrase_vectors(profiles.phrases)
+    phrase_vectors = index.phrase_vectors(profiles.phrases)
     prior = index.prior(
         candidates,
         popularity_weight=popularity_weight,
@@ -421,7 +335,7 @@ def recommend(
         query = interest + feedback @ index.matrix if feedback.nnz else interest
         scale = sp.diags(_inverse_norms(query))
         query = (scale @ query).tocsr()
-        blocked = _blocked(profiles, start, stop, exclude_vectors, papers_by_term, candidate_column)
+        blocked = _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column)
         extra = int(np.diff(blocked.indptr).max()) if blocked.nnz else 0
         if top_n == 0 or len(candidates) == 0:
             product = sp.csr_matrix((stop - start, len(candidates)), dtype=np.float32)
@@ -468,7 +382,7 @@ def _inverse_norms(matrix: sp.csr_matrix) -> np.ndarray:
     return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0).astype(np.float32)
 
 
-def _blocked(profiles, start, stop, exclude_vectors, papers_by_term, candidate_column):
+def _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column):
     """Subscribers x candidates: papers already seen, or about an excluded phrase."""
     seen = profiles.seen[start:stop].tocoo()
     columns = candidate_column[seen.col]
@@ -480,7 +394,7 @@ def _blocked(profiles, start, stop, exclude_vectors, papers_by_term, candidate_c
     )
     excludes = profiles.excludes[start:stop]
     if excludes.nnz:
-        about_excluded = (excludes @ exclude_vectors) @ papers_by_term
+        about_excluded = (excludes @ phrase_vectors) @ papers_by_term
         about_excluded.data = about_excluded.data > EXCLUDE_THRESHOLD
         about_excluded.eliminate_zeros()
         blocked = blocked + about_excluded.astype(bool)
@@ -518,40 +432,34 @@ def _near_duplicates(paper_vectors: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def _reordered(rows, cols, values, duplicates, diversity):
-    """Entries sorted by value within each row, then near-duplicates demoted greedily.
+    """Entries sorted within each row by value, near-duplicates demoted.
 
-    Only rows holding a near-duplicate pair need the greedy pass: each step picks the
-    entry with the best value times ``1 - diversity * similarity to the closest pick``.
+    An entry loses ``diversity`` times its similarity to the most similar entry ranked
+    above it in the same row (a one-pass maximal marginal relevance).
     """
     order = np.lexsort((-values, rows))
     rows, cols, values = rows[order], cols[order], values[order]
     if duplicates is None or not duplicates.nnz or not len(rows):
         return rows, cols, values
-    n_rows = int(rows.max()) + 1
-    lists = sp.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, cols)), shape=(n_rows, duplicates.shape[0])
-    )
-    crowded = np.unique((lists @ duplicates).multiply(lists).tocoo().row)
-    starts = np.searchsorted(rows, np.arange(n_rows + 1))
-    for row in crowded.tolist():
-        span = slice(starts[row], starts[row + 1])
-        picked = _greedy(cols[span], values[span], duplicates, diversity)
-        cols[span], values[span] = cols[span][picked], values[span][picked]
-    return rows, cols, values
-
-
-def _greedy(cols, values, duplicates, diversity):
-    similarity = duplicates[cols][:, cols].toarray()
-    closest = np.zeros(len(cols))
-    left = np.ones(len(cols), bool)
-    picked = []
-    for _ in range(len(cols)):
-        adjusted = np.where(left, values * (1 - diversity * closest), -np.inf)
-        best = int(np.argmax(adjusted))
-        picked.append(best)
-        left[best] = False
-        closest = np.maximum(closest, similarity[best])
-    return np.asarray(picked)
+    n_cols = duplicates.shape[0]
+    # Every (entry, near-duplicate of its paper) pair; keep those where the near-duplicate
+    # is in the same row, ranked higher.
+    degree = np.diff(duplicates.indptr)[cols]
+    entry = np.repeat(np.arange(len(rows)), degree)
+    starts = np.repeat(duplicates.indptr[cols] - np.cumsum(degree) + degree, degree)
+    position = starts + np.arange(len(entry))
+    other, similarity = duplicates.indices[position], duplicates.data[position]
+    keys = rows * n_cols + cols
+    by_key = np.argsort(keys)
+    wanted = rows[entry] * n_cols + other
+    found = np.clip(np.searchsorted(keys, wanted, sorter=by_key), 0, len(keys) - 1)
+    match = by_key[found]
+    above = (keys[match] == wanted) & (match < entry)
+    penalty = np.zeros(len(rows), np.float32)
+    np.maximum.at(penalty, entry[above], similarity[above])
+    demoted = values * (1 - diversity * penalty)
+    order = np.lexsort((-demoted, rows))
+    return rows[order], cols[order], values[order]
 
 
 def _explain(interest, feedback, papers, index: PaperIndex) -> list[list[str]]:

@@ -174,6 +174,7 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
         candidates,
         min_score=settings.DIGEST_MIN_SCORE,
         chunk_size=settings.RANKING_CHUNK_SIZE,
+        n_threads=settings.RANKING_THREADS,
         popularity_weight=settings.RANKING_POPULARITY_WEIGHT,
         recency_weight=settings.RANKING_RECENCY_WEIGHT,
         today=now.date(),

@@ -157,6 +157,8 @@ DIGEST_RETRY_BACKOFF = env.int("DIGEST_RETRY_BACKOFF", default=60)
 DIGEST_RETRY_BACKOFF_MAX = env.int("DIGEST_RETRY_BACKOFF_MAX", default=3600)
 DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=6)
 RANKING_CHUNK_SIZE = env.int("RANKING_CHUNK_SIZE", default=20000)
+# Threads of the sparse product (sparse_dot_topn); 1 = sequential.
+RANKING_THREADS = env.int("RANKING_THREADS", default=2)
 # Small priors nudging the order (a paper's score is multiplied by 1 + weight * prior,
 # each prior 0-1): upvotes where the source gives them, and recency of publication.
 RANKING_POPULARITY_WEIGHT = env.float("RANKING_POPULARITY_WEIGHT", default=0.05)
@@ -196,8 +198,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task a dead worker took but never acknowledged goes back to the queue after the
+# visibility timeout; workers look for such tasks every CELERY_UNACKED_RESTORE_INTERVAL s.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=60),
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

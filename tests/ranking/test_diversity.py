@@ -1,0 +1,27 @@
+from digest.ranking import PaperIndex
+
+from .conftest import rank, titles
+
+TWIN_A = "Sparse attention for long documents"
+TWIN_B = "Sparse attention for long documents, part two"
+OTHER = "Linear attention kernels"
+PAPERS = [
+    (TWIN_A, "Sparse attention lets transformers read long documents quickly."),
+    (TWIN_B, "Sparse attention lets transformers read long documents quickly, again."),
+    (OTHER, "Kernelized linear attention approximates softmax attention for long inputs."),
+    ("Protein structure prediction", "We predict protein structures from amino acid sequences."),
+]
+
+
+def test_a_near_duplicate_does_not_follow_its_twin():
+    titles_, abstracts = zip(*PAPERS, strict=True)
+    index = PaperIndex.fit(titles_, abstracts)
+    interests = [("sparse attention long documents", False), ("linear attention", False)]
+
+    plain = titles(rank(index, interests, limit=3, diversity=0))
+    diverse = titles(rank(index, interests, limit=3, diversity=0.5))
+
+    assert set(plain[:2]) == {TWIN_A, TWIN_B}
+    assert diverse[0] == plain[0]
+    assert diverse[1] == OTHER
+    assert set(diverse) == set(plain)

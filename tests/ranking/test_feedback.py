@@ -1,0 +1,73 @@
+import pytest
+
+from digest.ranking import LIKED_PREFIX, Profiles, recommend
+
+from .conftest import rank, titles
+
+SPEECH = "Direct speech-to-speech translation with discrete units"
+RECOGNITION = "Streaming speech recognition with transducers"
+DETECTION = "Object detection with transformers"
+
+
+def positions(index, **feedback):
+    ranked = titles(rank(index, [("end-to-end model", False)], min_score=0.0, **feedback))
+    return {title: ranked.index(title) if title in ranked else len(ranked) for title in ranked}
+
+
+def test_a_liked_paper_pulls_similar_papers_up(index):
+    liked = index.titles.index(SPEECH)
+
+    before = positions(index, seen=[liked])
+    after = positions(index, seen=[liked], feedback=[(liked, 1, 0)])
+
+    assert after[RECOGNITION] == 0
+    assert before[RECOGNITION] > 0
+
+
+def test_a_disliked_paper_pushes_similar_papers_down(index):
+    disliked = index.titles.index(SPEECH)
+    interests = [("end-to-end model", False)]
+
+    def scores(**feedback):
+        ranked = rank(index, interests, seen=[disliked], min_score=0.0, **feedback)
+        return {title: score for title, score, _ in ranked}
+
+    before, after = scores(), scores(feedback=[(disliked, -1, 0)])
+
+    assert after[RECOGNITION] < 0.95 * before[RECOGNITION]
+    assert after[DETECTION] >= 0.95 * before[DETECTION]
+
+
+def test_old_ratings_pull_less_than_new_ones(index):
+    liked = index.titles.index(SPEECH)
+    interests = [("object detection", False)]
+
+    def score_of_recognition(age):
+        ranked = rank(index, interests, seen=[liked], feedback=[(liked, 1, age)], min_score=0.0)
+        return next(score for title, score, _ in ranked if title == RECOGNITION)
+
+    assert score_of_recognition(0) > score_of_recognition(120) > 0
+
+
+def test_the_liked_paper_is_named_as_a_reason(index):
+    liked = index.titles.index(SPEECH)
+
+    ranked = rank(index, [("object detection", False)], seen=[liked], feedback=[(liked, 1, 0)])
+
+    reasons = {title: terms for title, _, terms in ranked}
+    assert LIKED_PREFIX + SPEECH in reasons[RECOGNITION]
+
+
+@pytest.mark.parametrize("value", [1, -1])
+def test_feedback_from_another_subscriber_changes_nothing(index, value):
+    liked = index.titles.index(SPEECH)
+    profiles = Profiles.build(
+        n_papers=len(index),
+        limits=[5, 5],
+        interests=[(0, "end-to-end model", 1.0, False), (1, "end-to-end model", 1.0, False)],
+        feedback=[(1, liked, value, 0)],
+    )
+    result = recommend(index, profiles, range(len(index)), min_score=0.0)
+    alone = rank(index, [("end-to-end model", False)], limit=5, min_score=0.0)
+
+    assert [index.titles[p] for p, _, _ in result.for_subscriber(0)] == titles(alone)

@@ -1,0 +1,36 @@
+import pytest
+
+from benchmarks.common import load_corpus
+from digest.ranking import PaperIndex
+
+from .conftest import rank, titles
+
+
+@pytest.fixture(scope="module")
+def sample_index(request):
+    corpus = load_corpus(request.config.rootpath / "data" / "papers.jsonl")
+    return PaperIndex.fit(corpus.titles, corpus.abstracts)
+
+
+def test_it_puts_speech_papers_first_for_a_speech_persona(sample_index):
+    ranked = titles(rank(sample_index, [("speech translation", False)], limit=3))
+
+    assert len(ranked) == 3
+    assert all("speech" in title.lower() for title in ranked)
+
+
+def test_it_matches_word_forms_and_phrases(index):
+    ranked = titles(rank(index, [("detecting objects", False)]))
+
+    assert set(ranked[:2]) == {
+        "Object detection with transformers",
+        "Real-time object detection on mobile devices",
+    }
+
+
+def test_it_sends_nothing_for_a_topic_the_papers_are_not_about(sample_index):
+    assert rank(sample_index, [("medieval manuscripts", False)]) == []
+
+
+def test_it_gives_each_subscriber_at_most_their_limit(index):
+    assert len(rank(index, [("diffusion", False), ("object detection", False)], limit=2)) == 2
