@@ -434,32 +434,45 @@ def _near_duplicates(paper_vectors: sp.csr_matrix) -> sp.csr_matrix:
 def _reordered(rows, cols, values, duplicates, diversity):
     """Entries sorted within each row by value, near-duplicates demoted.
 
-    An entry loses ``diversity`` times its similarity to the most similar entry ranked
-    above it in the same row (a one-pass maximal marginal relevance).
+    An entry loses ``diversity`` times its similarity to the most similar entry of higher
+    value in the same row (a one-pass maximal marginal relevance). Entries come grouped
+    by row.
     """
-    order = np.lexsort((-values, rows))
-    rows, cols, values = rows[order], cols[order], values[order]
-    if duplicates is None or not duplicates.nnz or not len(rows):
-        return rows, cols, values
-    n_cols = duplicates.shape[0]
-    # Every (entry, near-duplicate of its paper) pair; keep those where the near-duplicate
-    # is in the same row, ranked higher.
-    degree = np.diff(duplicates.indptr)[cols]
-    entry = np.repeat(np.arange(len(rows)), degree)
-    starts = np.repeat(duplicates.indptr[cols] - np.cumsum(degree) + degree, degree)
-    position = starts + np.arange(len(entry))
-    other, similarity = duplicates.indices[position], duplicates.data[position]
-    keys = rows * n_cols + cols
-    by_key = np.argsort(keys)
-    wanted = rows[entry] * n_cols + other
-    found = np.clip(np.searchsorted(keys, wanted, sorter=by_key), 0, len(keys) - 1)
-    match = by_key[found]
-    above = (keys[match] == wanted) & (match < entry)
+    order = values
+    if duplicates is not None and duplicates.nnz and len(rows):
+        order = values * (1 - diversity * _closest_better(rows, cols, values, duplicates))
+    starts = np.searchsorted(rows, np.arange(int(rows.max(initial=-1)) + 2))
+    position = np.arange(len(rows)) - starts[rows]
+    # Sort each row's short list as a row of a padded table.
+    table = np.full((len(starts) - 1, int(position.max(initial=-1)) + 1), np.inf, np.float32)
+    table[rows, position] = -order
+    ranked = np.argsort(table, axis=1, kind="stable")
+    entries = (starts[:-1, None] + ranked)[np.isfinite(np.take_along_axis(table, ranked, 1))]
+    return rows[entries], cols[entries], values[entries]
+
+
+def _closest_better(rows, cols, values, duplicates):
+    """Each entry's highest similarity to a near-duplicate of higher value in its row."""
     penalty = np.zeros(len(rows), np.float32)
-    np.maximum.at(penalty, entry[above], similarity[above])
-    demoted = values * (1 - diversity * penalty)
-    order = np.lexsort((-demoted, rows))
-    return rows[order], cols[order], values[order]
+    involved = np.flatnonzero(np.diff(duplicates.indptr)[cols] > 0)
+    if not len(involved):
+        return penalty
+    degree = np.diff(duplicates.indptr)[cols[involved]]
+    entry = np.repeat(involved, degree)
+    offset = np.arange(len(entry)) - np.repeat(np.cumsum(degree) - degree, degree)
+    position = duplicates.indptr[cols[entry]] + offset
+    other, similarity = duplicates.indices[position], duplicates.data[position]
+    # Which entry of the same row (if any) holds that near-duplicate: a sparse lookup table.
+    lists = sp.csr_matrix(
+        (involved + 1, (rows[involved], cols[involved])),
+        shape=(int(rows[-1]) + 1, duplicates.shape[0]),
+    )
+    match = np.asarray(lists[rows[entry], other]).ravel().astype(np.int64) - 1
+    found = match >= 0
+    entry, match, similarity = entry[found], match[found], similarity[found]
+    better = (values[match] > values[entry]) | ((values[match] == values[entry]) & (match < entry))
+    np.maximum.at(penalty, entry[better], similarity[better])
+    return penalty
 
 
 def _explain(interest, feedback, papers, index: PaperIndex) -> list[list[str]]:
