@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # makes meanwhile are safe (one thread, transactional_db).
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # makes meanwhile are safe (one thread, transactional_db). One browser per test, so
+    # that no loop outlives its test and other Playwright tests can start their own.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
