@@ -73,8 +73,7 @@ def subscriber_confirm(*, token: str) -> Subscriber:
         subscriber = _subscriber_from_link(
             token=token, purpose="confirm", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
         )
-        if subscriber.status != Subscriber.Status.PAUSED:
-            subscriber.activate()
+        subscriber.activate()
         _mark_signed_in(subscriber)
     return subscriber
 

@@ -63,3 +63,16 @@ def test_it_refuses_forged_or_borrowed_tokens(client, purpose):
     assert "Traceback" not in response.content.decode()
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.PENDING
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["paused", "unsubscribed", "bounced"])
+def test_subscribing_again_restarts_a_digest_that_was_stopped(client, status):
+    subscriber = Subscriber.objects.create(email="back@example.org", status=status)
+    client.post("/", {"email": "back@example.org", "interests": "robots", "website": ""})
+    [message] = mail.outbox
+    assert "already" in message.body
+    client.get(confirmation_link())
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert not subscriber.interests.exists()  # a known address keeps its own interests
