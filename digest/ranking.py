@@ -31,7 +31,12 @@ import numpy as np
 import scipy.sparse as sp
 import snowballstemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.preprocessing import normalize
 from sparse_dot_topn import sp_matmul_topn
+
+PHRASE_WEIGHT = 0.5
+"""Weight in a query of a two-word term relative to single words (measured: 1 lets rare
+word pairs outweigh the words themselves; 0 loses phrase matching)."""
 
 EXCLUDE_THRESHOLD = 0.12
 """Cosine similarity between an excluded phrase and a paper above which the paper is dropped."""
@@ -95,13 +100,15 @@ def paper_text(title: str, abstract: str) -> str:
 class PaperIndex:
     """The TF-IDF model of the paper history and the l2-normalized paper vectors.
 
-    ``terms`` names each term column in readable words; ``popularity`` (0-1, from upvotes) and
+    ``terms`` names each term column in readable words; ``query_weights`` weighs each term
+    in queries (``PHRASE_WEIGHT`` for two-word terms); ``popularity`` (0-1, from upvotes) and
     ``published`` (days since 1970, NaN when unknown) feed the priors.
     """
 
     vectorizer: TfidfVectorizer
     matrix: sp.csr_matrix
     terms: np.ndarray
+    query_weights: sp.dia_matrix
     titles: list[str]
     popularity: np.ndarray
     published: np.ndarray
@@ -141,6 +148,7 @@ class PaperIndex:
             vectorizer=vectorizer,
             matrix=matrix,
             terms=terms,
+            query_weights=sp.diags(np.where(np.char.find(terms, " ") >= 0, PHRASE_WEIGHT, 1.0)),
             titles=list(titles),
             popularity=np.log1p(votes) / max(np.log1p(votes.max(initial=0)), 1.0),
             published=np.asarray(days, dtype=float),
@@ -153,7 +161,8 @@ class PaperIndex:
         """One l2-normalized row per phrase, in the papers' term space."""
         if not phrases:
             return sp.csr_matrix((0, len(self.terms)), dtype=np.float32)
-        return self.vectorizer.transform(phrases).tocsr()
+        weighted = self.vectorizer.transform(phrases) @ self.query_weights
+        return normalize(weighted.tocsr()).astype(np.float32)
 
     def prior(
         self,
