@@ -50,8 +50,11 @@ RATING_HALF_LIFE_DAYS = 60.0
 RECENCY_HALF_LIFE_DAYS = 30.0
 """The recency prior halves every this many days of a paper's age."""
 
-NEAR_DUPLICATE = 0.5
-"""Cosine similarity above which two papers count as near-duplicates."""
+NEAR_DUPLICATE = 0.3
+"""Cosine similarity above which two papers count as near-duplicates (on the sample
+corpus, papers of one series score 0.2-0.4, unrelated papers under 0.2)."""
+NEAR_DUPLICATES_KEPT = 5
+"""The most near-duplicates considered for each paper (the most similar)."""
 DIVERSITY = 0.5
 """How much a near-duplicate of a paper already picked is penalized (0 = not at all)."""
 
@@ -360,7 +363,9 @@ def recommend(
         rows, cols, values = _unblocked(product, blocked)
         values = values * prior[cols]
         if reorders:
-            rows, cols, values = _reordered(rows, cols, values, duplicates, diversity)
+            rows, cols, values = _reordered(
+                rows, cols, values, profiles.limits[start:stop], duplicates, diversity
+            )
         rows, cols, values = _first(rows, cols, values, profiles.limits[start:stop])
         counts.append(np.bincount(rows, minlength=stop - start))
         papers.append(candidates[cols])
@@ -433,54 +438,60 @@ def _first(rows, cols, values, limits):
 def _near_duplicates(paper_vectors: sp.csr_matrix) -> sp.csr_matrix:
     """Candidates x candidates: the similarity of pairs above ``NEAR_DUPLICATE``."""
     similar = sp_matmul_topn(
-        paper_vectors, paper_vectors.T.tocsr(), top_n=20, threshold=NEAR_DUPLICATE
+        paper_vectors,
+        paper_vectors.T.tocsr(),
+        top_n=NEAR_DUPLICATES_KEPT + 1,
+        threshold=NEAR_DUPLICATE,
     ).tocsr()
     similar.setdiag(0)
     similar.eliminate_zeros()
     return similar
 
 
-def _reordered(rows, cols, values, duplicates, diversity):
+def _reordered(rows, cols, values, limits, duplicates, diversity):
     """Entries sorted within each row by value, near-duplicates demoted.
 
-    An entry loses ``diversity`` times its similarity to the most similar entry of higher
-    value in the same row (a one-pass maximal marginal relevance). Entries come grouped
-    by row.
+    An entry loses ``diversity`` times its similarity to the most similar of its
+    near-duplicates that has a higher value and is among its row's first ``limits[row]``
+    entries (a one-pass maximal marginal relevance). Entries come grouped by row, in
+    roughly descending value.
     """
+    starts = np.searchsorted(rows, np.arange(len(limits) + 1))
+    position = np.arange(len(rows)) - starts[rows]
     order = values
     if duplicates is not None and duplicates.nnz and len(rows):
-        order = values * (1 - diversity * _closest_better(rows, cols, values, duplicates))
-    starts = np.searchsorted(rows, np.arange(int(rows.max(initial=-1)) + 2))
-    position = np.arange(len(rows)) - starts[rows]
+        leaders = np.flatnonzero(position < limits[rows])
+        penalty = _closest_better(rows, cols, values, leaders, duplicates)
+        order = values * (1 - diversity * penalty)
     # Sort each row's short list as a row of a padded table.
-    table = np.full((len(starts) - 1, int(position.max(initial=-1)) + 1), np.inf, np.float32)
+    table = np.full((len(limits), int(position.max(initial=-1)) + 1), np.inf, np.float32)
     table[rows, position] = -order
     ranked = np.argsort(table, axis=1, kind="stable")
     entries = (starts[:-1, None] + ranked)[np.isfinite(np.take_along_axis(table, ranked, 1))]
     return rows[entries], cols[entries], values[entries]
 
 
-def _closest_better(rows, cols, values, duplicates):
-    """Each entry's highest similarity to a near-duplicate of higher value in its row."""
+def _closest_better(rows, cols, values, leaders, duplicates):
+    """Each entry's highest similarity to a near-duplicate among ``leaders`` of higher value."""
     penalty = np.zeros(len(rows), np.float32)
-    involved = np.flatnonzero(np.diff(duplicates.indptr)[cols] > 0)
-    if not len(involved):
-        return penalty
-    degree = np.diff(duplicates.indptr)[cols[involved]]
-    entry = np.repeat(involved, degree)
-    offset = np.arange(len(entry)) - np.repeat(np.cumsum(degree) - degree, degree)
-    position = duplicates.indptr[cols[entry]] + offset
+    degree = np.diff(duplicates.indptr)[cols[leaders]]
+    leader = np.repeat(leaders, degree)
+    offset = np.arange(len(leader)) - np.repeat(np.cumsum(degree) - degree, degree)
+    position = duplicates.indptr[cols[leader]] + offset
     other, similarity = duplicates.indices[position], duplicates.data[position]
+    if not len(leader):
+        return penalty
     # Which entry of the same row (if any) holds that near-duplicate: a sparse lookup table.
     lists = sp.csr_matrix(
-        (involved + 1, (rows[involved], cols[involved])),
-        shape=(int(rows[-1]) + 1, duplicates.shape[0]),
+        (np.arange(1, len(rows) + 1), (rows, cols)), shape=(int(rows[-1]) + 1, duplicates.shape[0])
     )
-    match = np.asarray(lists[rows[entry], other]).ravel().astype(np.int64) - 1
-    found = match >= 0
-    entry, match, similarity = entry[found], match[found], similarity[found]
-    better = (values[match] > values[entry]) | ((values[match] == values[entry]) & (match < entry))
-    np.maximum.at(penalty, entry[better], similarity[better])
+    entry = np.asarray(lists[rows[leader], other]).ravel().astype(np.int64) - 1
+    found = entry >= 0
+    leader, entry, similarity = leader[found], entry[found], similarity[found]
+    worse = (values[entry] < values[leader]) | (
+        (values[entry] == values[leader]) & (entry > leader)
+    )
+    np.maximum.at(penalty, entry[worse], similarity[worse])
     return penalty
 
 
