@@ -1,0 +1,45 @@
+"""Through a real worker and SMTP server: a 4xx is retried after a backoff, a 5xx is final."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def _digest_of(stack, email):
+    return stack.postgres.sql(
+        "SELECT d.status, d.attempts, d.error FROM digest_digest d"
+        " JOIN accounts_subscriber s ON s.id = d.subscriber_id WHERE s.email = %s",
+        email,
+    )[0]
+
+
+def test_it_retries_a_temporary_refusal_later_and_delivers_once(stack):
+    emails = stack.seed(12)
+    stack.smtp.refuse("451 4.7.1 Greylisted, try again later")
+    stack.worker()
+
+    stack.tick()
+    counts = stack.wait_until_settled(12)
+
+    assert counts == {"sent": 12}
+    assert stack.smtp.received == {email: 1 for email in emails}
+    refused = [e for e in emails if "451" in _digest_of(stack, e)[2]]
+    assert len(refused) == 1
+    assert _digest_of(stack, refused[0])[1] >= 2  # claimed again after the backoff
+
+
+def test_it_marks_a_permanent_refusal_failed_with_the_reason_and_does_not_retry(stack):
+    emails = stack.seed(12)
+    stack.smtp.refuse("550 5.1.1 User unknown")
+    stack.worker()
+
+    stack.tick()
+    counts = stack.wait_until_settled(12)
+
+    assert counts == {"sent": 11, "failed": 1}
+    failed = [e for e in emails if _digest_of(stack, e)[0] == "failed"]
+    _, attempts, error = _digest_of(stack, failed[0])
+    assert attempts == 1
+    assert "550" in error and "User unknown" in error
+    assert failed[0] not in stack.smtp.received
+    assert sum(stack.smtp.received.values()) == 11

@@ -1,0 +1,39 @@
+"""A worker SIGKILLed in the middle of a batch: every due reader still gets exactly one digest."""
+
+import pytest
+
+from benchmarks._common import wait_for
+
+pytestmark = pytest.mark.integration
+
+READERS = 40  # four batches of ten, two worker processes
+
+
+def test_it_delivers_exactly_one_digest_per_reader_when_a_worker_dies_mid_batch(stack):
+    emails = stack.seed(READERS)
+    stack.smtp.hold_from(8)  # the 8th message and every later one hang at the SMTP server
+    worker = stack.worker()
+    assert "40 subscribers due" in stack.tick()
+
+    # Both worker processes are now stuck inside an SMTP transaction, mid-batch.
+    wait_for(lambda: stack.smtp.held == 2, timeout=60, what="both worker processes mid-send")
+    assert stack.digests()["sending"] == 2
+    worker.kill()
+    stack.smtp.release()
+    delivered_before_restart = stack.smtp.total
+
+    # Redis hands the unacknowledged batches to the new worker; stale claims are taken over.
+    stack.worker()
+    counts = stack.wait_until_settled(READERS, sending=2)
+    assert "40 subscribers due" not in stack.tick()  # a later tick finds nothing left to do
+    assert stack.digests() == counts
+
+    assert delivered_before_restart < stack.smtp.total
+    sent = {e for (e,) in stack.postgres.sql(
+        "SELECT s.email FROM digest_digest d JOIN accounts_subscriber s ON s.id = d.subscriber_id"
+        " WHERE d.status IN ('sent', 'sending')"
+    )}  # fmt: skip
+    assert stack.smtp.received == {email: 1 for email in sent}
+    assert set(stack.smtp.received) <= set(emails)
+    assert counts.get("failed", 0) == 0
+    assert counts["sent"] + counts["sending"] + counts.get("skipped", 0) == READERS
