@@ -42,6 +42,17 @@ bench-quality: $(STAMP)
 bench-rank: $(STAMP)
 	$(BIN)/python benchmarks/rank.py --papers-file $(PAPERS)
 
+# The whole daily run: N subscribers, PostgreSQL + Redis + Celery worker (2 processes) + SMTP sink.
+N ?= 100000
+RUNS ?= 3
+bench-run: $(STAMP) system-deps
+	$(BIN)/python benchmarks/run.py --subscribers $(N) --runs $(RUNS)
+
+# Subscribe and account pages under load from a second process, against gunicorn on loopback.
+REQUESTS ?= 2000
+bench-web: $(STAMP) system-deps
+	$(BIN)/python benchmarks/web.py --requests $(REQUESTS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
