@@ -41,13 +41,23 @@ def load_corpus(path: str | Path) -> Corpus:
         keys=keys,
         titles=[papers[k]["title"] for k in keys],
         abstracts=[papers[k].get("abstract") or "" for k in keys],
-        upvotes=[papers[k].get("upvotes") for k in keys],
+        upvotes=[_count(papers[k].get("upvotes")) for k in keys],
         published=[_date(papers[k].get("published")) for k in keys],
     )
 
 
+def _count(value) -> int | None:
+    try:
+        return max(int(value), 0) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _date(value) -> date | None:
-    return date.fromisoformat(str(value)[:10]) if value else None
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def load_judgments(path: str | Path) -> tuple[list[dict], dict[str, dict[str, int]]]:
@@ -55,4 +65,8 @@ def load_judgments(path: str | Path) -> tuple[list[dict], dict[str, dict[str, in
     with open(path, encoding="utf-8") as file:
         data = json.load(file)
     qrels = {pid: {title_key(t): g for t, g in q.items()} for pid, q in data["qrels"].items()}
-    return data["personas"], qrels
+    personas = [
+        {"id": p["id"], "keywords": p.get("keywords", []), "exclude": p.get("exclude") or []}
+        for p in data["personas"]
+    ]
+    return personas, qrels

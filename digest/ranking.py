@@ -41,9 +41,11 @@ word pairs outweigh the words themselves; 0 loses phrase matching)."""
 EXCLUDE_THRESHOLD = 0.12
 """Cosine similarity between an excluded phrase and a paper above which the paper is dropped."""
 
-LIKE_WEIGHT = 0.75
+LIKE_WEIGHT = 1.0
 DISLIKE_WEIGHT = 0.25
 """Rocchio weights of the mean liked and mean disliked paper, relative to the interests."""
+RATED_PAPER_TERMS = 60
+"""A rated paper moves a profile by its strongest terms only (weighted like a query)."""
 RATING_HALF_LIFE_DAYS = 60.0
 """A rating's pull on the profile halves every this many days."""
 
@@ -104,7 +106,9 @@ class PaperIndex:
     """The TF-IDF model of the paper history and the l2-normalized paper vectors.
 
     ``terms`` names each term column in readable words; ``query_weights`` weighs each term
-    in queries (``PHRASE_WEIGHT`` for two-word terms); ``popularity`` (0-1, from upvotes) and
+    in queries (``PHRASE_WEIGHT`` for two-word terms); ``rated_vectors`` are the papers as
+    they move a profile when rated (their ``RATED_PAPER_TERMS`` strongest query-weighted
+    terms, l2-normalized); ``popularity`` (0-1, from upvotes) and
     ``published`` (days since 1970, NaN when unknown) feed the priors.
     """
 
@@ -112,6 +116,7 @@ class PaperIndex:
     matrix: sp.csr_matrix
     terms: np.ndarray
     query_weights: sp.dia_matrix
+    rated_vectors: sp.csr_matrix
     titles: list[str]
     popularity: np.ndarray
     published: np.ndarray
@@ -140,6 +145,7 @@ class PaperIndex:
                 for term in vectorizer.get_feature_names_out()
             ]
         )
+        query_weights = sp.diags(np.where(np.char.find(terms, " ") >= 0, PHRASE_WEIGHT, 1.0))
         votes = np.asarray(
             [v or 0 for v in upvotes] if upvotes is not None else np.zeros(len(docs)), float
         )
@@ -151,7 +157,8 @@ class PaperIndex:
             vectorizer=vectorizer,
             matrix=matrix,
             terms=terms,
-            query_weights=sp.diags(np.where(np.char.find(terms, " ") >= 0, PHRASE_WEIGHT, 1.0)),
+            query_weights=query_weights,
+            rated_vectors=normalize(_top_terms(matrix @ query_weights, RATED_PAPER_TERMS)),
             titles=list(titles),
             popularity=np.log1p(votes) / max(np.log1p(votes.max(initial=0)), 1.0),
             published=np.asarray(days, dtype=float),
@@ -185,6 +192,17 @@ class PaperIndex:
             recency = np.where(np.isnan(age), 0.0, 0.5 ** (age / RECENCY_HALF_LIFE_DAYS))
             factor = factor + recency_weight * recency
         return factor.astype(np.float32)
+
+
+def _top_terms(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Each row's ``k`` largest entries."""
+    matrix = matrix.tocsr()
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    order = np.lexsort((-matrix.data, rows))
+    keep = order[np.arange(len(order)) - matrix.indptr[rows[order]] < k]
+    return sp.csr_matrix(
+        (matrix.data[keep], (rows[keep], matrix.indices[keep])), shape=matrix.shape
+    ).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -344,7 +362,7 @@ def recommend(
         stop = min(start + chunk_size, len(profiles))
         interest = profiles.interests[start:stop] @ phrase_vectors
         feedback = profiles.feedback[start:stop]
-        query = interest + feedback @ index.matrix if feedback.nnz else interest
+        query = interest + feedback @ index.rated_vectors if feedback.nnz else interest
         scale = sp.diags(_inverse_norms(query))
         query = (scale @ query).tocsr()
         blocked = _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column)
@@ -517,7 +535,9 @@ def _explain(interest, feedback, papers, index: PaperIndex) -> list[list[str]]:
         rated = feedback.tocoo()
         liked = rated.data > 0
         item, paper, weight = rated.row[liked], rated.col[liked], rated.data[liked]
-        similarity = np.asarray(index.matrix[paper].multiply(papers[item]).sum(axis=1)).ravel()
+        similarity = np.asarray(
+            index.rated_vectors[paper].multiply(papers[item]).sum(axis=1)
+        ).ravel()
         for row, value, paper_row in zip(
             item.tolist(), (weight * similarity).tolist(), paper.tolist(), strict=True
         ):
