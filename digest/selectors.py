@@ -125,7 +125,8 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
 
     ``subscribers`` must come with ``interests`` prefetched. Papers already sent to a
     subscriber are never picked again; their ratings move their profile ("more / less
-    like this"). Costs four queries however many subscribers.
+    like this"). Costs three queries however many subscribers (four when new papers
+    make the index refit).
     """
     data = corpus()
     if data.index is None or not subscribers:
