@@ -55,7 +55,7 @@ RECENCY_HALF_LIFE_DAYS = 30.0
 NEAR_DUPLICATE = 0.3
 """Cosine similarity above which two papers count as near-duplicates (on the sample
 corpus, papers of one series score 0.2-0.4, unrelated papers under 0.2)."""
-NEAR_DUPLICATES_KEPT = 5
+NEAR_DUPLICATES_KEPT = 3
 """The most near-duplicates considered for each paper (the most similar)."""
 DIVERSITY = 0.5
 """How much a near-duplicate of a paper already picked is penalized (0 = not at all)."""
@@ -352,7 +352,8 @@ def recommend(
     reorders = diversity > 0 or popularity_weight > 0 or recency_weight > 0
     duplicates = _near_duplicates(paper_vectors) if diversity > 0 else None
     top_n = int(profiles.limits.max()) if len(profiles) else 0
-    pool = 2 * top_n if reorders else top_n
+    # Priors and near-duplicate demotion reorder a short list half again as long as needed.
+    pool = top_n + (top_n + 1) // 2 if reorders else top_n
     # Map a paper-index row to its candidate column (or -1) to read the "seen" matrix.
     candidate_column = np.full(len(index), -1, dtype=np.int64)
     candidate_column[candidates] = np.arange(len(candidates))
