@@ -21,11 +21,15 @@ if (BASE_DIR / ".env").exists():
 
 APP_ENV = env.str("APP_ENV", default="development")
 if APP_ENV not in ("development", "production"):
-    raise environ.ImproperlyConfigured(f"APP_ENV must be development or production, not {APP_ENV!r}")
+    raise environ.ImproperlyConfigured(
+        f"APP_ENV must be development or production, not {APP_ENV!r}"
+    )
 PRODUCTION = APP_ENV == "production"
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-SECRET_KEY = env.str("SECRET_KEY", default="" if PRODUCTION else "dev-insecure-key-not-for-production")
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="" if PRODUCTION else "dev-insecure-key-not-for-production"
+)
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when APP_ENV=production")
 
@@ -85,7 +89,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # django-ratelimit wants a shared cache; one process with local memory is fine for the demo.
