@@ -335,9 +335,11 @@ def recommend(
     excluded phrase are dropped. The order is by relevance times the prior
     ``1 + popularity_weight * popularity + recency_weight * recency`` (``recency`` halves
     every ``RECENCY_HALF_LIFE_DAYS`` before ``today``, by default the newest paper's
-    date), and a paper that is a near-duplicate of one already picked loses ``diversity``
-    times its similarity to it (maximal marginal relevance on each subscriber's short
-    list of candidates).
+    date), and a paper that is a near-duplicate (cosine above ``NEAR_DUPLICATE``) of a
+    better paper among the subscriber's first ``limit`` loses ``diversity`` times its
+    similarity to it (a one-pass maximal marginal relevance on each subscriber's short
+    list). ``score`` is the relevance times the prior; the explanations split the
+    relevance (the prior is not a reason).
     """
     candidates = np.asarray(candidates, dtype=np.int64)
     paper_vectors = index.matrix[candidates]
