@@ -156,7 +156,8 @@ ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
 # --- Digest and ranking ----------------------------------------------------------------
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
 DIGEST_CANDIDATE_DAYS = env.int("DIGEST_CANDIDATE_DAYS", default=7)
-DIGEST_MIN_SCORE = env.float("DIGEST_MIN_SCORE", default=0.05)
+# A paper is sent only if it matches this well (see digest.ranking.recommend).
+DIGEST_MIN_SCORE = env.float("DIGEST_MIN_SCORE", default=0.01)
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
 # A batch with temporary delivery failures is retried after 60s, 120s, 240s... (capped).
 DIGEST_RETRY_BACKOFF = env.int("DIGEST_RETRY_BACKOFF", default=60)
