@@ -456,7 +456,7 @@ def recommend(
             )
         rows, cols, values = _first(rows, cols, values, profiles.limits[start:stop])
         counts.append(np.bincount(rows, minlength=stop - start))
-        papers.append(candidates[cols])
+        papers.append(candidates[cols].astype(np.int32))
         scores.append(values)
         if explain:
             terms.extend(
@@ -477,7 +477,7 @@ def recommend(
         np.cumsum(np.concatenate(counts), out=indptr[1:])
     return Recommendations(
         indptr=indptr,
-        paper=np.concatenate(papers) if papers else np.zeros(0, np.int64),
+        paper=np.concatenate(papers) if papers else np.zeros(0, np.int32),
         score=np.concatenate(scores) if scores else np.zeros(0, np.float32),
         terms=terms if explain else None,
     )
