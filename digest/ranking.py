@@ -427,7 +427,12 @@ def recommend(
         # Matches are (interest weights | rating weights) x (phrase scores ; rated papers'
         # cosines), in units of the subscriber's strongest interest: ``min_score`` then
         # means the same for one interest or ten. Times strongest / |query| it is the score.
-        strongest = profiles.interests[start:stop].max(axis=1).toarray().ravel()
+        chunk_interests = profiles.interests[start:stop]
+        strongest = (
+            chunk_interests.max(axis=1).toarray().ravel()
+            if chunk_interests.shape[1]
+            else np.zeros(stop - start, np.float32)  # no subscriber here has an interest
+        )
         strongest = np.where(strongest > 0, strongest, 1.0).astype(np.float32)
         unit = sp.diags(1 / strongest)
         weights, features = (unit @ profiles.interests[start:stop]).tocsr(), phrase_scores
