@@ -1,14 +1,9 @@
-from datetime import UTC, datetime
-
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Interest, Subscriber
 from benchmarks._common import SmtpSink
-
-# A Monday, when every sample paper counts as freshly ingested (see ``corpus``).
-NOW = datetime(2026, 11, 23, 12, 15, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ readers get 3 papers each to stay under it (PostgreSQL inserts any batch in one 
 """
 
 import pytest
-from conftest import NOW
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from scheduling_clock import NOW
 
 from digest import selectors, services
 

@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from conftest import NOW
 from django.utils import timezone
+from scheduling_clock import NOW
 
 from digest import services
 from digest.models import Digest

@@ -2,8 +2,8 @@
 
 import pytest
 from celery.exceptions import Retry
-from conftest import NOW
 from django.utils import timezone
+from scheduling_clock import NOW
 
 from digest.models import Digest, DigestRun
 from digest.tasks import send_digest_batch

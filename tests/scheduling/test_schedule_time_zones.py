@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from conftest import NOW
+from scheduling_clock import NOW
 
 from digest import selectors, services
 from digest.models import Digest
