@@ -1,11 +1,10 @@
 import calendar
 import re
-import zoneinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import Interest, Subscriber
+from .models import Interest, Subscriber, known_timezones
 
 MAX_INTERESTS = 30
 PHRASE_MIN, PHRASE_MAX = 2, 100
@@ -116,7 +115,7 @@ class InterestForm(forms.ModelForm):
 
 
 def _timezone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name) for name in known_timezones()]
 
 
 class DeliveryForm(NoColonMixin, forms.ModelForm):
@@ -126,7 +125,13 @@ class DeliveryForm(NoColonMixin, forms.ModelForm):
         label="How often",
         choices=[("daily", "Daily"), ("weekly", "Weekly"), ("paused", "Paused (no emails)")],
     )
-    timezone = forms.ChoiceField(label="Time zone", choices=_timezone_choices)
+    # A text box with suggestions: a <select> of ~600 zones costs ~150 ms to render.
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=_timezone_choices,
+        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off"}),
+        help_text="Start typing a city, e.g. Europe/Berlin or America/New_York.",
+    )
 
     class Meta:
         model = Subscriber

@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -7,8 +8,14 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now
 
 
+@functools.cache
+def known_timezones() -> tuple[str, ...]:
+    """IANA time zone names, sorted (read from disk once; the lookup scans the tz database)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
 def validate_timezone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in known_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (try Europe/Berlin or UTC).")
 
 

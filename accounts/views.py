@@ -9,7 +9,7 @@ from django_ratelimit.core import is_ratelimited
 
 from . import selectors, services
 from .forms import AddInterestsForm, DeliveryForm, EmailForm, InterestForm, SubscribeForm
-from .models import Subscriber
+from .models import Subscriber, known_timezones
 from .tokens import BadToken, read_token
 
 SESSION_KEY = "subscriber_id"
@@ -118,6 +118,7 @@ def _account_page(request, subscriber, status=200, **forms):
     context = {
         "subscriber": subscriber,
         "delivery_form": forms.get("delivery_form") or DeliveryForm(instance=subscriber),
+        "timezones": known_timezones(),
         "add_form": forms.get("add_form") or AddInterestsForm(subscriber=subscriber),
         "interest_forms": [(i, InterestForm(instance=i, prefix=f"i{i.id}")) for i in interests],
         "preview": selectors.subscriber_preview(subscriber=subscriber),
