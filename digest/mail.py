@@ -37,3 +37,20 @@ def is_temporary_failure(exc: Exception) -> bool:
         return False
     # Connection trouble: refused, reset, timed out, server disconnected (all OSErrors).
     return isinstance(exc, OSError)
+
+
+def describe_failure(exc: Exception) -> str:
+    """A delivery error as a person reads it, e.g. ``550 5.1.1 No such user here``."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else exc.smtp_error
+        )
+        return f"{exc.smtp_code} {text}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {code} {reply.decode(errors='replace')}"
+            for address, (code, reply) in exc.recipients.items()
+        )
+    return str(exc) or exc.__class__.__name__

@@ -19,7 +19,7 @@ from accounts.models import Subscriber
 
 from . import selectors
 from .emails import make_message
-from .mail import is_temporary_failure
+from .mail import describe_failure, is_temporary_failure
 from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating, normalize_title
 from .sources import SOURCES
 from .sources.base import Page, PaperRecord, SourceError
@@ -377,13 +377,14 @@ def _send_one(digest, subscriber, items, connection, result: BatchResult) -> Non
     try:
         connection.send_messages([message])
     except Exception as exc:
+        reason = describe_failure(exc)[:1000]
         if is_temporary_failure(exc):
-            mine.update(status=Digest.Status.PENDING, claim_token="", error=str(exc)[:1000])
+            mine.update(status=Digest.Status.PENDING, claim_token="", error=reason)
             result.retry += 1
         else:
-            mine.update(status=Digest.Status.FAILED, error=str(exc)[:1000])
+            mine.update(status=Digest.Status.FAILED, error=reason)
             result.failed += 1
-        log.warning("digest %s to %s not sent: %s", digest.id, message.to[0], exc)
+        log.warning("digest %s to %s not sent: %s", digest.id, message.to[0], reason)
         return
     status = getattr(message, "anymail_status", None)
     message_id = (status and status.message_id) or message.extra_headers["Message-ID"]

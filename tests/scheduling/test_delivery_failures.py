@@ -46,7 +46,7 @@ def test_it_marks_a_permanently_refused_digest_failed_with_the_reason(
     assert _run_batch(ids, run).successful()
 
     failed = Digest.objects.get(status=Digest.Status.FAILED)
-    assert "550" in failed.error and "No such user" in failed.error
+    assert failed.error == "550 5.1.1 No such user here"
     sent = Digest.objects.get(status=Digest.Status.SENT)
     assert smtp_sink.received == {sent.subscriber.email: 1}
     run.refresh_from_db()
