@@ -36,7 +36,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from benchmarks.common import load_corpus  # noqa: E402
+from benchmarks.corpus import load_corpus  # noqa: E402
 from digest.ranking import PaperIndex, Profiles, recommend  # noqa: E402
 
 LIMIT = 10

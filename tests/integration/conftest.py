@@ -4,7 +4,16 @@ process itself stays on its SQLite test database and reads PostgreSQL with plain
 
 import pytest
 
-from benchmarks._common import Postgres, Redis, SmtpSink, Worker, django_env, manage, seed, wait_for
+from benchmarks.processes import (
+    Postgres,
+    Redis,
+    SmtpSink,
+    Worker,
+    django_env,
+    manage,
+    seed,
+    wait_for,
+)
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +66,7 @@ class Stack:
             self.env,
             "shell",
             "-c",
-            f"from benchmarks._common import _seed_subscribers as s; s({subscribers})",
+            f"from benchmarks.processes import _seed_subscribers as s; s({subscribers})",
         )
         return [email for (email,) in self.postgres.sql("SELECT email FROM accounts_subscriber")]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks._common import wait_for
+from benchmarks.processes import wait_for
 
 pytestmark = pytest.mark.integration
 

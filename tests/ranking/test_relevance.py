@@ -1,6 +1,6 @@
 import pytest
 
-from benchmarks.common import load_corpus
+from benchmarks.corpus import load_corpus
 from digest.ranking import PaperIndex
 
 from .conftest import rank, titles

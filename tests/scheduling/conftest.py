@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Interest, Subscriber
-from benchmarks._common import SmtpSink
+from benchmarks.processes import SmtpSink
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """/healthz says whether the database and the Celery broker answer."""
 
-from benchmarks._common import free_port
+from benchmarks.processes import free_port
 from digest.celery import app
 
 

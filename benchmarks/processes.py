@@ -277,7 +277,7 @@ def seed(env: dict, *, subscribers: int, timeout: float = 900) -> str:
     manage(env, "migrate", "--no-input", "-v", "0", timeout=timeout)
     manage(env, "ingest_papers", str(ROOT / "data" / "papers.jsonl"), timeout=timeout)
     return subprocess.run(
-        [PYTHON, "-m", "benchmarks._common", "seed", str(subscribers)],
+        [PYTHON, "-m", "benchmarks.processes", "seed", str(subscribers)],
         cwd=ROOT,
         env=env,
         check=True,
@@ -404,4 +404,4 @@ if __name__ == "__main__":
         sys.path.insert(0, str(ROOT))
         _seed_subscribers(int(sys.argv[2]))
     else:
-        sys.exit("usage: python -m benchmarks._common seed N")
+        sys.exit("usage: python -m benchmarks.processes seed N")
