@@ -419,7 +419,8 @@ def recommend(
     counts, papers, scores, terms = [], [], [], []
     for start in range(0, len(profiles), chunk_size):
         stop = min(start + chunk_size, len(profiles))
-        interest = profiles.interests[start:stop] @ phrase_vectors
+        chunk_interests, limits = profiles.interests[start:stop], profiles.limits[start:stop]
+        interest = chunk_interests @ phrase_vectors
         feedback = profiles.feedback[start:stop]
         query = interest + feedback @ index.rated_vectors if feedback.nnz else interest
         inverse_norms = _inverse_norms(query)
@@ -427,7 +428,6 @@ def recommend(
         # Matches are (interest weights | rating weights) x (phrase scores ; rated papers'
         # cosines), in units of the subscriber's strongest interest: ``min_score`` then
         # means the same for one interest or ten. Times strongest / |query| it is the score.
-        chunk_interests = profiles.interests[start:stop]
         strongest = (
             chunk_interests.max(axis=1).toarray().ravel()
             if chunk_interests.shape[1]
@@ -435,7 +435,7 @@ def recommend(
         )
         strongest = np.where(strongest > 0, strongest, 1.0).astype(np.float32)
         unit = sp.diags(1 / strongest)
-        weights, features = (unit @ profiles.interests[start:stop]).tocsr(), phrase_scores
+        weights, features = (unit @ chunk_interests).tocsr(), phrase_scores
         if feedback.nnz:
             rated = np.unique(feedback.indices)
             weights = sp.hstack([weights, unit @ feedback[:, rated]]).tocsr()
@@ -456,10 +456,8 @@ def recommend(
         rows, cols, values = _unblocked(product, blocked)
         values = values * (strongest * inverse_norms)[rows] * prior[cols]
         if reorders:
-            rows, cols, values = _reordered(
-                rows, cols, values, profiles.limits[start:stop], duplicates, diversity
-            )
-        rows, cols, values = _first(rows, cols, values, profiles.limits[start:stop])
+            rows, cols, values = _reordered(rows, cols, values, limits, duplicates, diversity)
+        rows, cols, values = _first(rows, cols, values, limits)
         counts.append(np.bincount(rows, minlength=stop - start))
         papers.append(candidates[cols].astype(np.int32))
         scores.append(values)
@@ -467,7 +465,7 @@ def recommend(
             terms.extend(
                 _explain(
                     _coverage_weighted(
-                        (scale @ profiles.interests[start:stop]).tocsr()[rows],
+                        (scale @ chunk_interests).tocsr()[rows],
                         coverage_by_paper[cols],
                         phrase_vectors,
                     ),
