@@ -133,6 +133,16 @@ def subscriber_update_delivery(
     subscriber.save()
 
 
+def subscriber_stop_mailing(*, email: str, status: str, reason: str) -> int:
+    """Mark the reader at ``email`` bounced or unsubscribed so no more digests go out.
+
+    Returns how many subscribers changed (0 for an unknown address).
+    """
+    return Subscriber.objects.filter(email__iexact=email.strip()).update(
+        status=status, status_reason=reason[:200]
+    )
+
+
 def subscriber_set_status(*, subscriber: Subscriber, status: str, reason: str = "") -> None:
     subscriber.status = status
     subscriber.status_reason = reason

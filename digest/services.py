@@ -201,16 +201,6 @@ def ingest_source(
 # --- Digests -----------------------------------------------------------------------------
 
 
-def subscriber_stop_mailing(*, email: str, status: str, reason: str) -> int:
-    """Mark the reader at ``email`` bounced or unsubscribed so no more digests go out.
-
-    Returns how many subscribers changed (0 for an unknown address).
-    """
-    return Subscriber.objects.filter(email__iexact=email.strip()).update(
-        status=status, status_reason=reason[:200]
-    )
-
-
 @dataclass
 class BatchResult:
     sent: int = 0

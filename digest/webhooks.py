@@ -7,9 +7,8 @@ at ``/anymail/<esp>/tracking/`` and sends one ``tracking`` signal per event.
 from anymail.signals import EventType, tracking
 from django.dispatch import receiver
 
+from accounts import services
 from accounts.models import Subscriber
-
-from . import services
 
 # What each kind of event makes of the reader; other events (delivered, opened...) change nothing.
 STATUS_AFTER = {
