@@ -258,8 +258,12 @@ def django_env(*, database_url: str, redis_url: str, email_url: str, var_dir: Pa
 
 def manage(env: dict, *args: str, timeout: float = 600) -> str:
     """Run ``manage.py`` with ``env``; its stdout, or CalledProcessError with its stderr."""
+    return _python(env, "manage.py", *args, timeout=timeout)
+
+
+def _python(env: dict, *args: str, timeout: float) -> str:
     done = subprocess.run(
-        [PYTHON, "manage.py", *args],
+        [PYTHON, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -276,15 +280,7 @@ def seed(env: dict, *, subscribers: int, timeout: float = 900) -> str:
     """Migrate, load the sample papers (ingested now) and ``subscribers`` active readers."""
     manage(env, "migrate", "--no-input", "-v", "0", timeout=timeout)
     manage(env, "ingest_papers", str(ROOT / "data" / "papers.jsonl"), timeout=timeout)
-    return subprocess.run(
-        [PYTHON, "-m", "benchmarks.processes", "seed", str(subscribers)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    ).stdout
+    return _python(env, "-m", "benchmarks.processes", "seed", str(subscribers), timeout=timeout)
 
 
 def _seed_subscribers(count: int) -> None:
