@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 
-from .base import PaperRecord
+from .base import PaperRecord, clean
 
 SOURCE = "jsonl"
 
@@ -42,8 +42,8 @@ def _record(obj) -> PaperRecord:
         counts[key] = value
     external_id = obj.get("arxiv_id") or obj.get("id") or ""
     return PaperRecord(
-        title=" ".join(title.split()),
-        abstract=" ".join(abstract.split()),
+        title=clean(title),
+        abstract=clean(abstract),
         external_id=str(external_id).strip(),
         authors=authors,
         authors_count=counts["authors_count"]
