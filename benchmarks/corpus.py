@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-
-def title_key(title: str) -> str:
-    """The judgments' paper key: lower-cased, whitespace collapsed, ends stripped."""
-    return re.sub(r"\s+", " ", title.lower()).strip()
+from digest.sources.base import normalize_title
 
 
 @dataclass(frozen=True)
@@ -32,7 +28,7 @@ def load_corpus(path: str | Path) -> Corpus:
             if not line.strip():
                 continue
             record = json.loads(line)
-            paper = papers.setdefault(title_key(record["title"]), dict(record))
+            paper = papers.setdefault(normalize_title(record["title"]), dict(record))
             for name, value in record.items():
                 if paper.get(name) in (None, ""):
                     paper[name] = value
@@ -64,7 +60,7 @@ def load_judgments(path: str | Path) -> tuple[list[dict], dict[str, dict[str, in
     """``(personas, qrels)`` as described in data/judgments-README.md."""
     with open(path, encoding="utf-8") as file:
         data = json.load(file)
-    qrels = {pid: {title_key(t): g for t, g in q.items()} for pid, q in data["qrels"].items()}
+    qrels = {pid: {normalize_title(t): g for t, g in q.items()} for pid, q in data["qrels"].items()}
     personas = [
         {"id": p["id"], "keywords": p.get("keywords", []), "exclude": p.get("exclude") or []}
         for p in data["personas"]

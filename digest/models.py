@@ -1,4 +1,3 @@
-import re
 from urllib.parse import urlencode
 
 from django.db import models
@@ -7,10 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Subscriber
 
-
-def normalize_title(title: str) -> str:
-    """The de-duplication key of a paper without an external id."""
-    return re.sub(r"\s+", " ", title.lower()).strip()
+from .sources.base import normalize_title
 
 
 class Paper(models.Model):

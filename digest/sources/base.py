@@ -56,3 +56,9 @@ def arxiv_id(text: str) -> tuple[str, int]:
 def clean(text: str | None) -> str:
     """Text with runs of whitespace (line breaks inside titles and abstracts) made one space."""
     return " ".join((text or "").split())
+
+
+def normalize_title(title: str) -> str:
+    """The de-duplication key of a paper without an external id (also the judgments' key):
+    lower-cased, runs of whitespace made one space, ends stripped."""
+    return re.sub(r"\s+", " ", title.lower()).strip()
