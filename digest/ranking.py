@@ -60,8 +60,6 @@ RECENCY_HALF_LIFE_DAYS = 30.0
 NEAR_DUPLICATE = 0.3
 """Cosine similarity above which two papers count as near-duplicates (on the sample
 corpus, papers of one series score 0.2-0.4, unrelated papers under 0.2)."""
-NEAR_DUPLICATES_KEPT = 1
-"""The most near-duplicates considered for each paper (the most similar)."""
 DIVERSITY = 0.5
 """How much a near-duplicate of a paper already picked is penalized (0 = not at all)."""
 
@@ -408,7 +406,7 @@ def recommend(
         today=today,
     )
     reorders = diversity > 0 or popularity_weight > 0 or recency_weight > 0
-    duplicates = _near_duplicates(paper_vectors) if diversity > 0 else None
+    duplicates = _closest_duplicates(paper_vectors) if diversity > 0 else None
     top_n = int(profiles.limits.max()) if len(profiles) else 0
     # Priors and near-duplicate demotion reorder a short list half again as long as needed.
     pool = top_n + (top_n + 1) // 2 if reorders else top_n
@@ -455,9 +453,7 @@ def recommend(
             )
         rows, cols, values = _unblocked(product, blocked)
         values = values * (strongest * inverse_norms)[rows] * prior[cols]
-        if reorders:
-            rows, cols, values = _reordered(rows, cols, values, limits, duplicates, diversity)
-        rows, cols, values = _first(rows, cols, values, limits)
+        rows, cols, values = _best(rows, cols, values, limits, duplicates, diversity)
         counts.append(np.bincount(rows, minlength=stop - start))
         papers.append(candidates[cols].astype(np.int32))
         scores.append(values)
@@ -527,72 +523,57 @@ def _unblocked(product: sp.csr_matrix, blocked: sp.csr_matrix):
     return rows, cols, values
 
 
-def _first(rows, cols, values, limits):
-    """Each row's first ``limits[row]`` entries (entries are grouped by row, in order)."""
-    row_starts = np.searchsorted(rows, np.arange(len(limits)))
-    rank = np.arange(len(rows)) - row_starts[rows]
-    keep = rank < limits[rows]
-    return rows[keep], cols[keep], values[keep]
-
-
-def _near_duplicates(paper_vectors: sp.csr_matrix) -> sp.csr_matrix:
-    """Candidates x candidates: the similarity of pairs above ``NEAR_DUPLICATE``."""
+def _closest_duplicates(paper_vectors: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's most similar other candidate if above ``NEAR_DUPLICATE`` (else -1),
+    and their similarity."""
     similar = sp_matmul_topn(
-        paper_vectors,
-        paper_vectors.T.tocsr(),
-        top_n=NEAR_DUPLICATES_KEPT + 1,
-        threshold=NEAR_DUPLICATE,
+        paper_vectors, paper_vectors.T.tocsr(), top_n=3, threshold=NEAR_DUPLICATE
     ).tocsr()
     similar.setdiag(0)
     similar.eliminate_zeros()
-    return similar
+    similarity = similar.max(axis=1).toarray().ravel().astype(np.float32)
+    closest = np.asarray(similar.argmax(axis=1)).ravel().astype(np.int64)
+    return np.where(similarity > 0, closest, -1), similarity
 
 
-def _reordered(rows, cols, values, limits, duplicates, diversity):
-    """Entries sorted within each row by value, near-duplicates demoted.
+def _best(rows, cols, values, limits, duplicates, diversity):
+    """Each row's first ``limits[row]`` entries by value, near-duplicates demoted.
 
-    An entry loses ``diversity`` times its similarity to the most similar of its
-    near-duplicates that has a higher value and is among its row's first ``limits[row]``
-    entries (a one-pass maximal marginal relevance). Entries come grouped by row, in
-    roughly descending value.
+    An entry loses ``diversity`` times its similarity to a paper whose closest
+    near-duplicate it is, when that paper has a higher value and is among its row's
+    first ``limits[row]`` entries as they come (a one-pass maximal marginal relevance).
+    Entries come grouped by row; each row's short list is handled as a row of a padded
+    table, so this costs a few array operations per chunk.
     """
-    starts = np.searchsorted(rows, np.arange(len(limits) + 1))
-    position = np.arange(len(rows)) - starts[rows]
-    order = values
-    if duplicates is not None and duplicates.nnz and len(rows):
-        leaders = np.flatnonzero(position < limits[rows])
-        penalty = _closest_better(rows, cols, values, leaders, duplicates)
-        order = values * (1 - diversity * penalty)
-    # Sort each row's short list as a row of a padded table.
-    table = np.full((len(limits), int(position.max(initial=-1)) + 1), np.inf, np.float32)
-    table[rows, position] = -order
-    ranked = np.argsort(table, axis=1, kind="stable")
-    entries = (starts[:-1, None] + ranked)[np.isfinite(np.take_along_axis(table, ranked, 1))]
-    return rows[entries], cols[entries], values[entries]
-
-
-def _closest_better(rows, cols, values, leaders, duplicates):
-    """Each entry's highest similarity to a near-duplicate among ``leaders`` of higher value."""
-    penalty = np.zeros(len(rows), np.float32)
-    degree = np.diff(duplicates.indptr)[cols[leaders]]
-    leader = np.repeat(leaders, degree)
-    offset = np.arange(len(leader)) - np.repeat(np.cumsum(degree) - degree, degree)
-    position = duplicates.indptr[cols[leader]] + offset
-    other, similarity = duplicates.indices[position], duplicates.data[position]
-    if not len(leader):
-        return penalty
-    # Which entry of the same row (if any) holds that near-duplicate: a sparse lookup table.
-    lists = sp.csr_matrix(
-        (np.arange(1, len(rows) + 1), (rows, cols)), shape=(int(rows[-1]) + 1, duplicates.shape[0])
-    )
-    entry = np.asarray(lists[rows[leader], other]).ravel().astype(np.int64) - 1
-    found = entry >= 0
-    leader, entry, similarity = leader[found], entry[found], similarity[found]
-    worse = (values[entry] < values[leader]) | (
-        (values[entry] == values[leader]) & (entry > leader)
-    )
-    np.maximum.at(penalty, entry[worse], similarity[worse])
-    return penalty
+    n = len(limits)
+    position = np.arange(len(rows)) - np.searchsorted(rows, np.arange(n))[rows]
+    width = int(position.max(initial=-1)) + 1
+    cell = rows * width + position
+    column = np.full((n, width), -1, np.int32)
+    column.ravel()[cell] = cols
+    value = np.full((n, width), -np.inf, np.float32)
+    value.ravel()[cell] = values
+    order = value
+    if duplicates is not None and width:
+        closest, similarity = duplicates
+        leaders = min(int(limits.max()), width)
+        lead = column[:, :leaders]
+        # -2 matches no entry, not even padding (-1).
+        their_closest = np.where(lead >= 0, closest[lead], -2)
+        # Leader i demotes entry j of its row when j holds i's closest paper and i is better.
+        hit = np.flatnonzero(their_closest[:, :, None] == column[:, None, :])
+        row, i, j = hit // (leaders * width), hit // width % leaders, hit % width
+        lead_value, entry_value = value[row, i], value[row, j]
+        better = (lead_value > entry_value) | ((lead_value == entry_value) & (i < j))
+        better &= i < limits[row]
+        penalty = np.zeros_like(value)
+        np.maximum.at(penalty, (row[better], j[better]), similarity[lead[row[better], i[better]]])
+        order = value * (1 - diversity * penalty)
+    ranked = np.argsort(-order, axis=1, kind="stable")
+    ranked += np.arange(n)[:, None] * width
+    kept = ranked[np.arange(width) < limits[:, None]]
+    kept = kept[np.isfinite(value.ravel()[kept])]
+    return kept // width, column.ravel()[kept].astype(np.int64), value.ravel()[kept]
 
 
 def _explain(interest, feedback, papers, index: PaperIndex) -> list[list[str]]:
