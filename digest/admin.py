@@ -78,7 +78,16 @@ class IngestRunAdmin(ReadOnlyAdmin):
 
 @admin.register(DigestRun)
 class DigestRunAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "edition", "due", "sent", "skipped", "failed", "duration"]
+    list_display = [
+        "started_at",
+        "edition",
+        "due",
+        "sent",
+        "skipped",
+        "failed",
+        "interrupted",
+        "duration",
+    ]
     date_hierarchy = "started_at"
 
     @admin.display(description="Duration")

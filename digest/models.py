@@ -63,7 +63,7 @@ class Digest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         CLAIMED = "claimed", "Claimed by a worker"
-        SENDING = "sending", "Sending"
+        SENDING = "sending", "Interrupted while sending (not resent)"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped (no matching papers)"
@@ -165,6 +165,9 @@ class DigestRun(models.Model):
     sent = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    interrupted = models.PositiveIntegerField(
+        default=0, help_text="Digests whose worker stopped while sending them (not resent)."
+    )
 
     class Meta:
         ordering = ["-started_at"]

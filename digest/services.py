@@ -2,7 +2,7 @@
 
 import logging
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +19,15 @@ from accounts.models import Subscriber
 
 from . import selectors
 from .emails import make_message
+from .journal import (
+    FAILED,
+    SENT,
+    journal_begin,
+    journal_forget,
+    journal_read,
+    journal_record,
+    journal_release,
+)
 from .mail import describe_failure, is_temporary_failure
 from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating, normalize_title
 from .sources import SOURCES
@@ -206,6 +215,7 @@ class BatchResult:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
+    interrupted: int = 0
     retry: int = 0
 
 
@@ -226,33 +236,38 @@ def digest_finish_run(*, run_id: int, result: BatchResult) -> None:
         sent=F("sent") + result.sent,
         skipped=F("skipped") + result.skipped,
         failed=F("failed") + result.failed,
+        interrupted=F("interrupted") + result.interrupted,
     )
     now = timezone.now()
     finished = DigestRun.objects.filter(
         id=run_id,
         finished_at__isnull=True,
-        due__lte=F("sent") + F("skipped") + F("failed"),
+        due__lte=F("sent") + F("skipped") + F("failed") + F("interrupted"),
     ).update(finished_at=now)
     if finished:
         run = DigestRun.objects.get(id=run_id)
         log.info(
-            "digest run %s: due=%d sent=%d skipped=%d failed=%d duration=%.1fs",
+            "digest run %s: due=%d sent=%d skipped=%d failed=%d interrupted=%d duration=%.1fs",
             run.id,
             run.due,
             run.sent,
             run.skipped,
             run.failed,
+            run.interrupted,
             (run.finished_at - run.started_at).total_seconds(),
         )
 
 
-def _claim(subscribers: list[Subscriber], *, now: datetime, edition: date | None) -> list[Digest]:
+def _claim(
+    subscribers: list[Subscriber], *, now: datetime, edition: date | None, result: BatchResult
+) -> list[Digest]:
     """Create the editions' Digest rows if missing and claim the pending ones for this batch.
 
     The unique (subscriber, edition) constraint and the conditional UPDATE make sure a
     duplicated or retried task claims nothing that another one holds. A claim left
-    behind by a worker that died before sending anything is taken over after
-    ``DIGEST_CLAIM_TIMEOUT`` seconds.
+    behind by a worker that died is taken over after ``DIGEST_CLAIM_TIMEOUT`` seconds:
+    first what the delivery journal says that worker did is recorded (and counted in
+    ``result``), then the digests it never got to are claimed again.
     """
     editions = {s.id: edition or s.local_date(now) for s in subscribers}
     by_edition = defaultdict(list)
@@ -263,9 +278,9 @@ def _claim(subscribers: list[Subscriber], *, now: datetime, edition: date | None
         ours |= Q(edition=ed, subscriber_id__in=ids)
     # Staleness is judged by the wall clock: a redelivered task carries its tick's ``now``.
     claimed_at = timezone.now()
-    stale = claimed_at - timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
-    claimable = Q(status=Digest.Status.PENDING) | Q(
-        status=Digest.Status.CLAIMED, claimed_at__lt=stale
+    stale = Q(
+        status=Digest.Status.CLAIMED,
+        claimed_at__lt=claimed_at - timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT),
     )
     token = uuid.uuid4().hex
     with transaction.atomic():
@@ -273,7 +288,9 @@ def _claim(subscribers: list[Subscriber], *, now: datetime, edition: date | None
             [Digest(subscriber_id=sid, edition=ed) for sid, ed in editions.items()],
             ignore_conflicts=True,
         )
-        Digest.objects.filter(ours & claimable).update(
+        abandoned = list(Digest.objects.filter(ours & stale).only("id", "claim_token"))
+        _record(_outcomes_of(abandoned, journal_read([d.id for d in abandoned])), result)
+        Digest.objects.filter(ours & (Q(status=Digest.Status.PENDING) | stale)).update(
             status=Digest.Status.CLAIMED,
             claim_token=token,
             claimed_at=claimed_at,
@@ -283,6 +300,36 @@ def _claim(subscribers: list[Subscriber], *, now: datetime, edition: date | None
     # Items left by a worker that died before sending are rebuilt from scratch.
     DigestItem.objects.filter(digest__in=claimed).delete()
     return claimed
+
+
+def _outcomes_of(digests: list[Digest], entries: dict) -> list[Digest]:
+    """The digests whose journal entry says how their delivery ended, updated to match."""
+    now = timezone.now()
+    for digest in digests:
+        outcome, detail = entries.get(digest.id, (None, ""))
+        if outcome == SENT:
+            digest.status, digest.sent_at, digest.message_id = Digest.Status.SENT, now, detail
+        elif outcome == FAILED:
+            digest.status, digest.error = Digest.Status.FAILED, detail
+        elif outcome is not None:
+            digest.status = Digest.Status.SENDING
+            digest.error = "Its worker stopped while sending it; not sent again in case it arrived."
+    return [d for d in digests if d.status != Digest.Status.CLAIMED]
+
+
+def _record(digests: list[Digest], result: BatchResult) -> None:
+    """Store the outcomes of ``digests`` in one statement, count them, clear their journal."""
+    if not digests:
+        return
+    for digest in digests:
+        digest.claim_token = ""
+    Digest.objects.bulk_update(digests, ["status", "sent_at", "message_id", "error", "claim_token"])
+    journal_forget([d.id for d in digests])
+    statuses = Counter(d.status for d in digests)
+    result.sent += statuses[Digest.Status.SENT]
+    result.failed += statuses[Digest.Status.FAILED]
+    result.interrupted += statuses[Digest.Status.SENDING]
+    result.retry += statuses[Digest.Status.PENDING]
 
 
 def digest_message(digest: Digest, subscriber: Subscriber, items: list[DigestItem]):
@@ -319,10 +366,10 @@ def digest_send_batch(
 ) -> BatchResult:
     """Rank, record and send the digests of one batch of subscribers.
 
-    Reading, ranking and recording cost a constant number of queries; each message then
-    costs two conditional UPDATEs: claimed -> sending before it goes out (so it is never
-    sent twice), and sending -> sent after. Temporary delivery failures put the digest
-    back to pending and are counted in ``retry`` for the task to retry later.
+    The whole batch costs a constant number of queries: the outcome of each message goes
+    to the delivery journal (``digest.journal``) as it is known, and into the database in
+    one statement at the end. Temporary delivery failures put the digest back to pending
+    and are counted in ``retry`` for the task to retry later.
     """
     subscribers = list(
         Subscriber.objects.filter(id__in=subscriber_ids, status=Subscriber.Status.ACTIVE)
@@ -330,7 +377,7 @@ def digest_send_batch(
         .order_by("id")
     )
     result = BatchResult(skipped=len(set(subscriber_ids)) - len(subscribers))
-    digests = _claim(subscribers, now=now, edition=edition)
+    digests = _claim(subscribers, now=now, edition=edition, result=result)
     if not digests:
         return result
     by_id = {s.id: s for s in subscribers}
@@ -351,35 +398,38 @@ def digest_send_batch(
     Digest.objects.filter(id__in=empty).update(status=Digest.Status.SKIPPED, claim_token="")
     result.skipped += len(empty)
 
-    with get_connection() as connection:  # one SMTP/ESP session for the whole batch
-        for digest in digests:
-            if items_of[digest.id]:
-                subscriber = by_id[digest.subscriber_id]
-                _send_one(digest, subscriber, items_of[digest.id], connection, result)
+    done = []
+    try:
+        with get_connection() as connection:  # one SMTP/ESP session for the whole batch
+            for digest in digests:
+                if items_of[digest.id] and journal_begin(digest.id):
+                    subscriber = by_id[digest.subscriber_id]
+                    _send_one(digest, subscriber, items_of[digest.id], connection)
+                    done.append(digest)
+    finally:
+        _record(done, result)
     return result
 
 
-def _send_one(digest, subscriber, items, connection, result: BatchResult) -> None:
-    mine = Digest.objects.filter(id=digest.id, claim_token=digest.claim_token)
-    if mine.filter(status=Digest.Status.CLAIMED).update(status=Digest.Status.SENDING) != 1:
-        return  # taken over by another worker after our claim went stale
+def _send_one(digest, subscriber, items, connection) -> None:
+    """Send one digest and note how it went in the journal and on ``digest`` (not saved)."""
     message = digest_message(digest, subscriber, items)
     try:
         connection.send_messages([message])
     except Exception as exc:
-        reason = describe_failure(exc)[:1000]
+        digest.error = describe_failure(exc)[:1000]
+        log.warning("digest %s to %s not sent: %s", digest.id, message.to[0], digest.error)
         if is_temporary_failure(exc):
-            mine.update(status=Digest.Status.PENDING, claim_token="", error=reason)
-            result.retry += 1
+            digest.status = Digest.Status.PENDING
+            journal_release(digest.id)
         else:
-            mine.update(status=Digest.Status.FAILED, error=reason)
-            result.failed += 1
-        log.warning("digest %s to %s not sent: %s", digest.id, message.to[0], reason)
+            digest.status = Digest.Status.FAILED
+            journal_record(digest.id, FAILED, digest.error)
         return
     status = getattr(message, "anymail_status", None)
-    message_id = (status and status.message_id) or message.extra_headers["Message-ID"]
-    mine.update(status=Digest.Status.SENT, sent_at=timezone.now(), message_id=message_id)
-    result.sent += 1
+    digest.message_id = (status and status.message_id) or message.extra_headers["Message-ID"]
+    digest.status, digest.sent_at = Digest.Status.SENT, timezone.now()
+    journal_record(digest.id, SENT, digest.message_id)
 
 
 # --- Ratings -----------------------------------------------------------------------------

@@ -92,8 +92,17 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    CACHES["deliveries"] = CACHES["default"]
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The delivery journal (digest.journal) must survive the process, so: files.
+        "deliveries": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "deliveries"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000_000},
+        },
+    }
     # django-ratelimit wants a shared cache; one process with local memory is fine for the demo.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from scheduling_clock import NOW
 
-from digest import services
+from digest import journal, services
 from digest.models import Digest
 from digest.tasks import send_due_digests
 
@@ -57,17 +57,62 @@ def test_it_leaves_a_live_claim_alone_and_takes_over_a_stale_one(
     assert Digest.objects.get(subscriber=live).status == Digest.Status.CLAIMED
 
 
+def _left_by_a_dead_worker(reader, journal_entry=None) -> Digest:
+    digest = Digest.objects.create(
+        subscriber=reader, edition=reader.local_date(NOW), status="claimed",
+        claim_token="dead-worker", claimed_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    if journal_entry == "attempting":
+        assert journal.journal_begin(digest.id)
+    elif journal_entry:
+        journal.journal_record(digest.id, *journal_entry)
+    return digest
+
+
 def test_it_never_resends_a_digest_a_dead_worker_was_sending(
     corpus, make_subscriber, mailoutbox, settings
 ):
-    settings.DIGEST_CLAIM_TIMEOUT = 0
+    settings.DIGEST_CLAIM_TIMEOUT = 60
     reader = make_subscriber("reader@example.org", send_hour=0)
-    Digest.objects.create(
-        subscriber=reader, edition=reader.local_date(NOW), status="sending",
-        claim_token="dead-worker", claimed_at=timezone.now() - timedelta(hours=1),
-    )  # fmt: skip
+    digest = _left_by_a_dead_worker(reader, "attempting")
 
-    assert services.digest_send_batch(subscriber_ids=[reader.id], now=NOW).sent == 0
+    result = services.digest_send_batch(subscriber_ids=[reader.id], now=NOW)
+
+    assert (result.sent, result.interrupted, mailoutbox) == (0, 1, [])
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.SENDING
+    assert "stopped while sending" in digest.error
     run, batches = services.digest_start_run(now=NOW)
+    assert (run.due, batches) == (0, [])
 
-    assert (run.due, batches, mailoutbox) == (0, [], [])
+
+def test_it_records_what_a_dead_worker_sent_and_sends_what_it_never_got_to(
+    corpus, make_subscriber, mailoutbox, settings
+):
+    settings.DIGEST_CLAIM_TIMEOUT = 60
+    done, refused, left = (
+        make_subscriber(f"{name}@example.org", send_hour=0) for name in ("done", "refused", "left")
+    )
+    sent = _left_by_a_dead_worker(done, (journal.SENT, "<m1@example.org>"))
+    failed = _left_by_a_dead_worker(refused, (journal.FAILED, "550 5.1.1 No such user here"))
+    _left_by_a_dead_worker(left)
+
+    result = services.digest_send_batch(subscriber_ids=[done.id, refused.id, left.id], now=NOW)
+
+    assert [m.to[0] for m in mailoutbox] == ["left@example.org"]
+    assert (result.sent, result.failed) == (2, 1)
+    sent.refresh_from_db()
+    failed.refresh_from_db()
+    assert (sent.status, sent.message_id) == (Digest.Status.SENT, "<m1@example.org>")
+    assert (failed.status, failed.error) == (Digest.Status.FAILED, "550 5.1.1 No such user here")
+    assert Digest.objects.get(subscriber=left).status == Digest.Status.SENT
+
+
+def test_it_sends_nothing_another_worker_already_started(corpus, make_subscriber, mailoutbox):
+    reader = make_subscriber("reader@example.org", send_hour=0)
+    digest = Digest.objects.create(subscriber=reader, edition=reader.local_date(NOW))
+    assert journal.journal_begin(digest.id)  # a slow worker whose claim went stale
+
+    result = services.digest_send_batch(subscriber_ids=[reader.id], now=NOW)
+
+    assert (result.sent, mailoutbox) == (0, [])

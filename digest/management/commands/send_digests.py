@@ -23,7 +23,8 @@ class Command(BaseCommand):
             self.stdout.write(f"run {run.id}: {run.due} subscribers due, batches queued")
             return
         self.stdout.write(
-            f"run {run.id}: due={run.due} sent={run.sent} skipped={run.skipped} failed={run.failed}"
+            f"run {run.id}: due={run.due} sent={run.sent} skipped={run.skipped} "
+            f"failed={run.failed} interrupted={run.interrupted}"
         )
         if run.failed:
             raise CommandError(f"{run.failed} digests failed; see Digest.error in admin")
