@@ -37,6 +37,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process, its live children and its reaped children."""
+    try:
+        parent = psutil.Process(pid)
+        total = sum(parent.cpu_times())  # includes children_user/children_system: reaped ones
+        for child in parent.children(recursive=True):
+            try:
+                times = child.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
 def wait_for(condition, *, timeout: float, interval: float = 0.05, what: str = "condition"):
     """Poll ``condition`` until it returns something truthy; that value is returned."""
     deadline = time.monotonic() + timeout
@@ -114,6 +130,11 @@ class Postgres:
             cursor = conn.execute(query, params or None)
             return cursor.fetchall() if cursor.description else []
 
+    def cpu_seconds(self) -> float:
+        """CPU time of the server and its backends so far."""
+        postmaster = (self.dir / "data" / "postmaster.pid").read_text().split()[0]
+        return cpu_seconds(int(postmaster))
+
     def stop(self):
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -153,6 +174,9 @@ class Redis:
             return redis.Redis.from_url(self.url, socket_timeout=1).ping()
         except redis.ConnectionError:
             return False
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.process.pid)
 
     def flush(self):
         import redis
@@ -378,6 +402,10 @@ class Worker:
             return sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
         except psutil.NoSuchProcess:
             return 0
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the worker's main process and its pool processes so far."""
+        return cpu_seconds(self.process.pid)
 
     def kill(self):
         os.killpg(self.process.pid, signal.SIGKILL)

@@ -28,7 +28,7 @@ from benchmarks.processes import (  # noqa: E402
     seed,
 )
 
-TARGET_SECONDS = 300
+TARGET_SUBSCRIBERS, TARGET_SECONDS = 100_000, 300
 
 
 class PeakRss:
@@ -51,9 +51,10 @@ class PeakRss:
         self._thread.join()
 
 
-def one_run(postgres: Postgres, sink: SmtpSink, env: dict, timeout: float) -> dict:
+def one_run(postgres: Postgres, sink: SmtpSink, env: dict, timeout: float, cpu: dict) -> dict:
     postgres.sql("TRUNCATE digest_digest, digest_digestitem, digest_digestrun CASCADE")
     sink.reset()
+    cpu_before = {name: seconds() for name, seconds in cpu.items()}
     started = time.monotonic()
     manage(env, "send_digests")
     (due,) = postgres.sql("SELECT due FROM digest_digestrun ORDER BY id DESC LIMIT 1")[0]
@@ -77,6 +78,7 @@ def one_run(postgres: Postgres, sink: SmtpSink, env: dict, timeout: float) -> di
         "duration": duration,
         "per_second": delivered / duration,
         "finished": done >= due,
+        "cpu": {name: seconds() - cpu_before[name] for name, seconds in cpu.items()},
     }
 
 
@@ -105,9 +107,16 @@ def main():
         print(f"seeded {args.subscribers} subscribers in {time.monotonic() - t0:.1f}s")
         worker = Worker(env, concurrency=2, log_path=var / "worker.log").start()
         results = []
+        # CPU seconds of each part of the stack during a run (they share the machine's cores).
+        cpu = {
+            "worker": worker.cpu_seconds,
+            "postgres": postgres.cpu_seconds,
+            "redis": redis.cpu_seconds,
+            "smtp sink": time.process_time,
+        }
         with PeakRss(worker) as rss:
             for number in range(1, args.runs + 1):
-                r = one_run(postgres, sink, env, args.timeout)
+                r = one_run(postgres, sink, env, args.timeout, cpu)
                 results.append(r)
                 print(
                     f"run {number}: due={r['due']} sent={r['sent']} skipped={r['skipped']} "
@@ -115,6 +124,14 @@ def main():
                     f"duplicates={r['duplicates']} lost={r['lost']} "
                     f"duration={r['duration']:.1f}s {r['per_second']:.0f} messages/s"
                     + ("" if r["finished"] else " (NOT FINISHED: timeout)"),
+                    flush=True,
+                )
+                print(
+                    "  CPU ms per message: "
+                    + ", ".join(
+                        f"{name} {1000 * seconds / max(r['delivered'], 1):.1f}"
+                        for name, seconds in r["cpu"].items()
+                    ),
                     flush=True,
                 )
         duration = statistics.median(r["duration"] for r in results)
@@ -125,12 +142,15 @@ def main():
         last = results[-1]
         print(f"median duration {duration:.1f}s, median {rate:.0f} messages/s")
         print(f"worker peak RSS (main + 2 children): {peak_mb:.0f} MiB")
-        ok = duplicates == 0 and lost == 0 and duration < TARGET_SECONDS
+        # The target is for 100,000 readers; a smaller run is judged at its rate.
+        projected = TARGET_SUBSCRIBERS / rate if rate else float("inf")
+        ok = duplicates == 0 and lost == 0 and projected < TARGET_SECONDS
         print(
             f"bench-run {'OK' if ok else 'MISSED'}: {args.subscribers} subscribers, "
             f"due={last['due']} sent={last['sent']} duplicates={duplicates} lost={lost} "
-            f"median {duration:.1f}s ({rate:.0f} msg/s, target < {TARGET_SECONDS}s) "
-            f"over {len(results)} runs, worker peak RSS {peak_mb:.0f} MiB"
+            f"median {duration:.1f}s ({rate:.0f} msg/s; 100000 at this rate: {projected:.0f}s, "
+            f"target < {TARGET_SECONDS}s) over {len(results)} runs, "
+            f"worker peak RSS {peak_mb:.0f} MiB"
         )
         return 0 if ok else 1
     finally:
