@@ -19,6 +19,12 @@ def validate_timezone(value):
         raise ValidationError(f"{value!r} is not a known time zone (try Europe/Berlin or UTC).")
 
 
+class SubscriberQuerySet(models.QuerySet):
+    def with_email(self, email: str):
+        """The subscriber with this address, whatever its case (uses the lower(email) index)."""
+        return self.annotate(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+
+
 class Subscriber(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending confirmation"
@@ -50,6 +56,8 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=200, blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
 
     class Meta:
         constraints = [

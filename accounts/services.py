@@ -35,8 +35,10 @@ def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
     re-activates it. The caller tells the visitor the same thing in every case.
     """
     with transaction.atomic():
-        subscriber, _ = Subscriber.objects.select_for_update().get_or_create(
-            email__iexact=email.strip(), defaults={"email": email.strip()}
+        subscriber, _ = (
+            Subscriber.objects.select_for_update()
+            .with_email(email)
+            .get_or_create(defaults={"email": email.strip()})
         )
         if subscriber.status == Subscriber.Status.PENDING:
             subscriber.interests.all().delete()
@@ -90,7 +92,7 @@ def subscriber_signin(*, token: str) -> Subscriber:
 
 def subscriber_request_signin(*, email: str) -> None:
     """Email a sign-in link if the address is known (a confirmation if still pending)."""
-    subscriber = Subscriber.objects.filter(email__iexact=email.strip()).first()
+    subscriber = Subscriber.objects.with_email(email).first()
     if subscriber is None:
         return
     if subscriber.status == Subscriber.Status.PENDING:
@@ -138,9 +140,7 @@ def subscriber_stop_mailing(*, email: str, status: str, reason: str) -> int:
 
     Returns how many subscribers changed (0 for an unknown address).
     """
-    return Subscriber.objects.filter(email__iexact=email.strip()).update(
-        status=status, status_reason=reason[:200]
-    )
+    return Subscriber.objects.with_email(email).update(status=status, status_reason=reason[:200])
 
 
 def subscriber_set_status(*, subscriber: Subscriber, status: str, reason: str = "") -> None:

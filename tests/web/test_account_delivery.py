@@ -71,3 +71,11 @@ def test_it_restarts_the_digest_of_someone_who_left(signed_in, subscriber, statu
     signed_in.post("/account/delivery/", GOOD)
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_it_suggests_time_zone_names_as_the_reader_types(signed_in):
+    page = signed_in.get("/account/").content.decode()
+    assert 'list="timezones"' in page
+    assert '<option value="Europe/Berlin">' in page
+    assert '<option value="America/Argentina/Buenos_Aires">' in page
