@@ -19,7 +19,6 @@ import tempfile
 import threading
 import time
 from collections import Counter, deque
-from email import message_from_bytes
 from pathlib import Path
 
 import psutil
@@ -206,7 +205,6 @@ class SmtpSink:
         self._hold_from = None
         self._released = threading.Event()
         self.received = Counter()
-        self.subjects = {}
         self.held = 0
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -221,7 +219,6 @@ class SmtpSink:
     def reset(self):
         with self._lock:
             self.received.clear()
-            self.subjects.clear()
             self._refusals.clear()
             self._hold_from, self.held = None, 0
             self._released.clear()
@@ -249,7 +246,6 @@ class SmtpSink:
                 return self._refusals.popleft()
             for recipient in envelope.rcpt_tos:
                 self.received[recipient.lower()] += 1
-                self.subjects[recipient.lower()] = _subject(envelope.content)
             accepted = sum(self.received.values())
             hold = self._hold_from is not None and accepted >= self._hold_from
             if hold:
@@ -257,11 +253,6 @@ class SmtpSink:
         if hold:
             await asyncio.get_running_loop().run_in_executor(None, self._released.wait)
         return "250 OK"
-
-
-def _subject(content: bytes) -> str:
-    head = content.split(b"\r\n\r\n", 1)[0]
-    return str(message_from_bytes(head + b"\r\n\r\n").get("Subject", ""))
 
 
 def django_env(*, database_url: str, redis_url: str, email_url: str, var_dir: Path, **extra):
