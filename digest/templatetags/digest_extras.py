@@ -18,13 +18,6 @@ def reasons(terms: list[str] | None) -> dict:
     }
 
 
-@register.filter
-def and_list(items: list[str]) -> str:
-    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
-    items = list(items)
-    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
-
-
 @register.simple_tag
 def rated_papers(subscriber):
     return selectors.ratings_for(subscriber=subscriber)

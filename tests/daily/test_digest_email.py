@@ -1,6 +1,9 @@
 from datetime import date
+from html import unescape
 
 from django.core import mail
+
+from digest.models import Paper
 
 
 def test_it_sends_html_and_text_with_links_and_list_headers(
@@ -28,3 +31,20 @@ def test_it_sends_html_and_text_with_links_and_list_headers(
     assert 'href="https://arxiv.org/' in html or "<a href=" in html
     assert message.tags == ["digest"]
     assert message.metadata["edition"] == "2026-11-23"
+
+
+def test_it_shows_a_title_as_written_in_text_and_subject_and_escapes_it_in_html(
+    corpus, make_subscriber, run_digests
+):
+    title = "Don't \"stop\" <b>now</b> & speech recognition"
+    Paper.objects.create(source="test", title=title, abstract="Speech recognition that keeps going.")
+    make_subscriber("speech@example.org", ["speech recognition"])
+
+    run_digests(date(2026, 11, 23))
+
+    (message,) = mail.outbox
+    html = message.alternatives[0][0]
+    assert title in message.body
+    assert message.subject.endswith(": " + title)
+    assert "<b>now</b>" not in html
+    assert unescape(html).count(title) == 1
