@@ -36,8 +36,10 @@ def test_it_sends_html_and_text_with_links_and_list_headers(
 def test_it_shows_a_title_as_written_in_text_and_subject_and_escapes_it_in_html(
     corpus, make_subscriber, run_digests
 ):
-    title = "Don't \"stop\" <b>now</b> & speech recognition"
-    Paper.objects.create(source="test", title=title, abstract="Speech recognition that keeps going.")
+    title = 'Don\'t "stop" <b>now</b> & speech recognition'
+    Paper.objects.create(
+        source="test", title=title, abstract="Speech recognition that keeps going."
+    )
     make_subscriber("speech@example.org", ["speech recognition"])
 
     run_digests(date(2026, 11, 23))
