@@ -2,7 +2,8 @@
 
 Emails are rendered with Jinja2 because a digest's templates render several times faster
 than with Django's engine. HTML templates are autoescaped; ``.txt`` ones (subjects and
-plain-text bodies) are not. The filters are Django's own, so the text comes out the same.
+plain-text bodies) are not. The filters are Django's own or do the same, so the emails read
+as they did with Django's templates.
 """
 
 from django.template import defaultfilters
@@ -17,6 +18,13 @@ def and_list(items: list[str]) -> str:
     return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
+def truncatewords(text: str, count: int) -> str:
+    """Django's ``truncatewords`` (the first ``count`` words, then " …") without its lazy
+    ``Truncator``, which made it the costliest filter of a digest."""
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
 def environment(**options) -> Environment:
     options.update(autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
     env = Environment(**options)
@@ -26,6 +34,6 @@ def environment(**options) -> Environment:
         pluralize=defaultfilters.pluralize,
         reasons=reasons,
         truncatechars=defaultfilters.truncatechars,
-        truncatewords=defaultfilters.truncatewords,
+        truncatewords=truncatewords,
     )
     return env
