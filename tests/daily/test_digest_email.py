@@ -3,7 +3,8 @@ from html import unescape
 
 from django.core import mail
 
-from digest.models import Paper
+from digest.models import Digest, DigestItem, Paper
+from digest.services import digest_message
 
 
 def test_it_sends_html_and_text_with_links_and_list_headers(
@@ -50,3 +51,17 @@ def test_it_shows_a_title_as_written_in_text_and_subject_and_escapes_it_in_html(
     assert message.subject.endswith(": " + title)
     assert "<b>now</b>" not in html
     assert unescape(html).count(title) == 1
+
+
+def test_it_shortens_a_long_abstract_in_both_parts(make_subscriber):
+    subscriber = make_subscriber("speech@example.org", ["speech recognition"])
+    words = [f"word{i}" for i in range(100)]
+    paper = Paper.objects.create(source="test", title="Long", abstract="\n".join(words))
+    digest = Digest.objects.create(subscriber=subscriber, edition=date(2026, 11, 23))
+    item = DigestItem(digest=digest, paper=paper, rank=1, score=0.5, terms=["speech"])
+
+    message = digest_message(digest, subscriber, [item])
+
+    assert " ".join(words[:45]) + " …\n" in message.body
+    assert " ".join(words[:60]) + " …</p>" in message.alternatives[0][0]
+    assert words[60] not in message.alternatives[0][0]
