@@ -1,4 +1,5 @@
 from datetime import date
+from email import message_from_bytes, policy
 from html import unescape
 
 from django.core import mail
@@ -65,3 +66,18 @@ def test_it_shortens_a_long_abstract_in_both_parts(make_subscriber):
     assert " ".join(words[:45]) + " …\n" in message.body
     assert " ".join(words[:60]) + " …</p>" in message.alternatives[0][0]
     assert words[60] not in message.alternatives[0][0]
+
+
+def test_it_builds_a_mime_email_that_splits_into_the_same_text_and_html(
+    corpus, make_subscriber, run_digests
+):
+    make_subscriber("speech@example.org", ["speech recognition"])
+    run_digests(date(2026, 11, 23))
+    (message,) = mail.outbox
+
+    parsed = message_from_bytes(message.message().as_bytes(), policy=policy.default)
+
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert parsed["Subject"].strip() == message.subject
+    assert parsed.get_body(("plain",)).get_content() == message.body
+    assert parsed.get_body(("html",)).get_content() == message.alternatives[0][0]
