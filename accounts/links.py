@@ -44,5 +44,5 @@ def feedback_urls(subscriber, papers) -> list[tuple[str, str]]:
 def _link_maker(viewname: str, *args):
     """``make(token)``: the absolute URL of ``viewname`` for ``token`` and ``args``, with
     one reverse() however many links it makes (a reverse() costs more than a signature)."""
-    before, after = absolute(reverse(viewname, args=["TOKEN", *args])).split("TOKEN")
+    before, _, after = absolute(reverse(viewname, args=["TOKEN", *args])).rpartition("TOKEN")
     return lambda token: before + token + after
