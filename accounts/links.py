@@ -30,7 +30,19 @@ def unsubscribe_url(subscriber) -> str:
     return absolute(reverse("accounts:unsubscribe", args=[token]))
 
 
-def feedback_url(subscriber, paper, value: int) -> str:
-    """A digest's "more like this" (``value`` 1) or "less like this" (-1) link for ``paper``."""
-    token = make_token(subscriber.id, "feedback", p=paper.id, v=value)
-    return absolute(reverse("digest:feedback", args=[token]))
+def feedback_urls(subscriber, papers) -> list[tuple[str, str]]:
+    """The "more like this" and "less like this" links of each of a digest's ``papers``.
+
+    A paper's two links share one token, signed for the subscriber and the paper; the
+    rating is the link's last part.
+    """
+    more, less = _link_maker("digest:feedback", 1), _link_maker("digest:feedback", -1)
+    tokens = [make_token(subscriber.id, "feedback", p=paper.id) for paper in papers]
+    return [(more(token), less(token)) for token in tokens]
+
+
+def _link_maker(viewname: str, *args):
+    """``make(token)``: the absolute URL of ``viewname`` for ``token`` and ``args``, with
+    one reverse() however many links it makes (a reverse() costs more than a signature)."""
+    before, _, after = absolute(reverse(viewname, args=["TOKEN", *args])).rpartition("TOKEN")
+    return lambda token: before + token + after

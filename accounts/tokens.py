@@ -12,7 +12,7 @@ class BadToken(Exception):
 
 
 def make_token(subscriber_id: int, purpose: str, **extra) -> str:
-    return signing.dumps({"s": subscriber_id, **extra}, salt=f"accounts.{purpose}", compress=True)
+    return signing.dumps({"s": subscriber_id, **extra}, salt=f"accounts.{purpose}")
 
 
 def read_token(token: str, purpose: str, *, max_age: int | None = None) -> dict:

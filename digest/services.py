@@ -335,9 +335,9 @@ def _record(digests: list[Digest], result: BatchResult) -> None:
 def digest_message(digest: Digest, subscriber: Subscriber, items: list[DigestItem]):
     """The digest email: HTML and plain text, with one-click unsubscribe headers."""
     unsubscribe = links.unsubscribe_url(subscriber)
-    for item in items:
-        item.more_url = links.feedback_url(subscriber, item.paper, 1)
-        item.less_url = links.feedback_url(subscriber, item.paper, -1)
+    feedback = links.feedback_urls(subscriber, [item.paper for item in items])
+    for item, (more, less) in zip(items, feedback, strict=True):
+        item.more_url, item.less_url = more, less
     domain = settings.DIGEST_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
     return make_message(
         "digest",

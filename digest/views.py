@@ -18,10 +18,15 @@ from .models import Paper, Rating
 RATING_WORDS = {1: "more like this", -1: "less like this"}
 
 
-def _feedback_target(token: str) -> tuple[Subscriber, Paper, int]:
-    """The subscriber, paper and rating a feedback link stands for, or BadToken."""
+def _feedback_target(token: str, value: int | None) -> tuple[Subscriber, Paper, int]:
+    """The subscriber, paper and rating a feedback link stands for, or BadToken.
+
+    The token is signed for the subscriber and the paper, and the rating ``value`` is the
+    link's last part; older links carry it in the token instead (``value`` None).
+    """
     payload = read_token(token, "feedback", max_age=settings.FEEDBACK_LINK_MAX_AGE)
-    value = payload.get("v")
+    if value is None:
+        value = payload.get("v")
     if value not in RATING_WORDS or not isinstance(payload.get("p"), int):
         raise BadToken("This link is not valid.")
     subscriber = Subscriber.objects.filter(pk=payload["s"]).first()
@@ -36,24 +41,24 @@ def _bad_link(request, error: BadToken):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def feedback(request, token):
+def feedback(request, token, value=None):
     """GET shows one button (so a mail scanner's prefetch records nothing); POST records."""
     try:
-        subscriber, paper, value = _feedback_target(token)
+        subscriber, paper, value = _feedback_target(token, value)
     except BadToken as error:
         return _bad_link(request, error)
     if request.method == "POST":
         services.rating_record(subscriber=subscriber, paper=paper, value=value)
-        return redirect("digest:feedback", token=token)
+        return redirect("digest:feedback", token=token, value=value)
     rating = Rating.objects.filter(subscriber=subscriber, paper=paper).first()
     return _feedback_page(request, token, paper, value, rating=rating)
 
 
 @require_POST
-def feedback_undo(request, token):
+def feedback_undo(request, token, value):
     """Undo from the page the feedback link opened; idempotent, so no redirect is needed."""
     try:
-        subscriber, paper, value = _feedback_target(token)
+        subscriber, paper, value = _feedback_target(token, value)
     except BadToken as error:
         return _bad_link(request, error)
     services.rating_undo(subscriber=subscriber, paper_id=paper.id)

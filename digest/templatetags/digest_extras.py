@@ -1,5 +1,7 @@
 """Template helpers for digests: readable reasons, and the account page's ratings."""
 
+from typing import NamedTuple
+
 from django import template
 
 from digest import selectors
@@ -8,21 +10,19 @@ from digest.ranking import LIKED_PREFIX
 register = template.Library()
 
 
+class Reasons(NamedTuple):
+    keywords: list[str]
+    liked: list[str]
+
+
 @register.filter
-def reasons(terms: list[str] | None) -> dict:
+def reasons(terms: list[str] | None) -> Reasons:
     """Split a paper's reasons into matched keywords and the titles of liked papers."""
     terms = terms or []
-    return {
-        "keywords": [t for t in terms if not t.startswith(LIKED_PREFIX)],
-        "liked": [t.removeprefix(LIKED_PREFIX) for t in terms if t.startswith(LIKED_PREFIX)],
-    }
-
-
-@register.filter
-def and_list(items: list[str]) -> str:
-    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
-    items = list(items)
-    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+    return Reasons(
+        keywords=[t for t in terms if not t.startswith(LIKED_PREFIX)],
+        liked=[t.removeprefix(LIKED_PREFIX) for t in terms if t.startswith(LIKED_PREFIX)],
+    )
 
 
 @register.simple_tag

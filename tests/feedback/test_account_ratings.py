@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.links import feedback_url
+from accounts.links import feedback_urls
 from digest.models import Paper, Rating
 from digest.services import rating_record
 
@@ -60,7 +60,8 @@ def test_it_undoes_nothing_on_get(signed_in, subscriber, paper):
 def test_it_shows_the_rating_from_a_feedback_link_on_the_account_page(
     client, signed_in, subscriber, paper, link_path
 ):
-    client.post(link_path(feedback_url(subscriber, paper, -1)))
+    _, less = feedback_urls(subscriber, [paper])[0]
+    client.post(link_path(less))
 
     page = signed_in(subscriber).get("/account/").content.decode()
 

@@ -5,7 +5,8 @@ import pytest
 from django.core import signing
 from django.test import Client
 
-from accounts.links import feedback_url, unsubscribe_url
+from accounts.links import feedback_urls, unsubscribe_url
+from accounts.tokens import make_token
 from digest.models import Rating
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def more_link(subscriber, paper, link_path):
-    return link_path(feedback_url(subscriber, paper, 1))
+    more, _ = feedback_urls(subscriber, [paper])[0]
+    return link_path(more)
 
 
 def test_it_opens_a_page_with_one_button_and_records_nothing_on_get(client, more_link, paper):
@@ -67,8 +69,9 @@ def test_it_counts_the_same_click_twice_once(client, more_link):
 def test_it_replaces_a_rating_when_the_reader_changes_their_mind(
     client, subscriber, paper, link_path
 ):
-    client.post(link_path(feedback_url(subscriber, paper, 1)))
-    less_link = link_path(feedback_url(subscriber, paper, -1))
+    more, less = feedback_urls(subscriber, [paper])[0]
+    client.post(link_path(more))
+    less_link = link_path(less)
 
     page = client.get(less_link).content.decode()
     client.post(less_link)
@@ -148,4 +151,25 @@ def test_it_explains_a_link_to_a_paper_that_was_removed(client, more_link, paper
 
     assert response.status_code == 400
     assert "removed" in response.content.decode()
+    assert not Rating.objects.exists()
+
+
+def test_it_still_records_a_link_from_an_older_digest_with_the_rating_in_the_token(
+    client, subscriber, paper
+):
+    token = make_token(subscriber.id, "feedback", p=paper.id, v=-1)
+
+    page = client.get(f"/feedback/{token}/").content.decode()
+    client.post(f"/feedback/{token}/")
+
+    assert "Less like this" in page
+    assert Rating.objects.get().value == -1
+
+
+def test_it_refuses_a_link_that_names_no_rating(client, subscriber, paper):
+    token = make_token(subscriber.id, "feedback", p=paper.id)
+
+    response = client.post(f"/feedback/{token}/")
+
+    assert response.status_code == 400
     assert not Rating.objects.exists()
