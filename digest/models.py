@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.models import Subscriber
 
@@ -47,7 +48,7 @@ class Paper(models.Model):
         self.title_key = normalize_title(self.title)[:500]
         super().save(*args, **kwargs)
 
-    @property
+    @cached_property
     def url(self):
         """The abstract page; for a paper known only by its title, an arXiv title search."""
         if self.abs_url:
