@@ -33,7 +33,6 @@ def environment(**options) -> Environment:
         date=defaultfilters.date,
         pluralize=defaultfilters.pluralize,
         reasons=reasons,
-        truncatechars=defaultfilters.truncatechars,
         truncatewords=truncatewords,
     )
     return env

@@ -81,3 +81,19 @@ def test_it_builds_a_mime_email_that_splits_into_the_same_text_and_html(
     assert parsed["Subject"].strip() == message.subject
     assert parsed.get_body(("plain",)).get_content() == message.body
     assert parsed.get_body(("html",)).get_content() == message.alternatives[0][0]
+
+
+def test_it_cuts_a_long_title_in_the_subject_at_a_word_in_plain_ascii(make_subscriber):
+    subscriber = make_subscriber("speech@example.org", ["speech recognition"])
+    title = "Scaling Speech Recognition to a Thousand Languages with Self-Supervised Pretraining"
+    paper = Paper.objects.create(source="test", title=title, abstract="Speech.")
+    digest = Digest.objects.create(subscriber=subscriber, edition=date(2026, 11, 23))
+    item = DigestItem(digest=digest, paper=paper, rank=1, score=0.5, terms=["speech"])
+
+    message = digest_message(digest, subscriber, [item])
+
+    assert message.subject == (
+        "1 new paper for you: Scaling Speech Recognition to a Thousand Languages with..."
+    )
+    head = message.message().as_string().split("\n\n")[0]
+    assert "=?utf-8?" not in head  # readable as is, no encoded-word
