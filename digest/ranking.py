@@ -69,12 +69,17 @@ EXPLAIN_TERMS = 3
 LIKED_PREFIX = "like: "
 """How an explanation names a liked paper that contributed to the score."""
 
-_WORD = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""A word, or a hyphenated compound of words."""
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
 
 
 class Analyzer:
     """Words and adjacent word pairs of a text, stop words dropped, Snowball-stemmed.
+
+    A hyphenated compound that would lose a piece (a stop word or a single character,
+    as in "out-of-distribution", "text-to-image", "U-Net") is also kept as one word, so
+    it does not shrink to its generic part ("distribution").
 
     While ``surface`` is a Counter, it counts which word each stem came from, so the
     vocabulary can be shown in readable words.
@@ -86,19 +91,32 @@ class Analyzer:
         self.surface: Counter | None = None
 
     def stems(self, text: str) -> list[str]:
-        words = [w for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in _STOP_WORDS]
-        stems = [self._stems.get(w) or self._stem(w) for w in words]
+        return self._analyze(text)[0]
+
+    def _analyze(self, text: str) -> tuple[list[str], list[str]]:
+        """The stems of the words, and of the compounds also kept whole."""
+        words, compounds = [], []
+        for token in _TOKEN.findall(text.lower()):
+            pieces = token.split("-")
+            kept = [w for w in pieces if len(w) > 1 and w not in _STOP_WORDS]
+            words += kept
+            if len(pieces) > 1 and len(kept) < len(pieces):
+                compounds.append(token)
+        stems = [self._stem(w) for w in words]
+        whole = [self._stem(c.replace("-", "")) for c in compounds]
         if self.surface is not None:
-            self.surface.update(zip(stems, words, strict=True))
-        return stems
+            self.surface.update(zip(stems + whole, words + compounds, strict=True))
+        return stems, whole
 
     def _stem(self, word: str) -> str:
-        self._stems[word] = stem = self._stemmer.stemWord(word)
+        stem = self._stems.get(word)
+        if stem is None:
+            self._stems[word] = stem = self._stemmer.stemWord(word)
         return stem
 
     def __call__(self, text: str) -> list[str]:
-        stems = self.stems(text)
-        return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+        stems, whole = self._analyze(text)
+        return stems + whole + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
 
 
 def paper_text(title: str, abstract: str) -> str:

@@ -1,3 +1,5 @@
+from digest.ranking import PaperIndex
+
 from .conftest import rank
 
 
@@ -14,3 +16,25 @@ def test_it_counts_a_word_no_paper_uses_against_the_phrase(index):
 
     assert same == title
     assert with_unknown_word < alone / 2
+
+
+def test_it_matches_a_hyphenated_compound_as_a_whole_not_by_its_generic_word():
+    index = PaperIndex.fit(
+        [
+            "Detecting out-of-distribution inputs",
+            "The distribution of attention weights",
+            "Graph neural networks for molecules",
+        ],
+        [
+            "A detector flags out-of-distribution samples at test time.",
+            "We study the distribution of attention weights and how this distribution "
+            "changes during training; the distribution is heavy-tailed.",
+            "Message passing networks predict molecular properties.",
+        ],
+    )
+
+    ranked = rank(index, [("out-of-distribution", False)])
+
+    assert ranked[0][0] == "Detecting out-of-distribution inputs"
+    assert ranked[0][2][0] == "out-of-distribution"
+    assert all(score < ranked[0][1] / 4 for _, score, _ in ranked[1:])
