@@ -161,8 +161,11 @@ class PaperIndex:
         )
         docs = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
         matrix = normalize(vectorizer.fit_transform(docs).tocsr())
+        # Each stem is shown as its most frequent word, the shortest of equally frequent.
         words: dict[str, str] = {}
-        for (stem, word), _ in analyzer.surface.most_common():
+        for (stem, word), _ in sorted(
+            analyzer.surface.items(), key=lambda item: (-item[1], len(item[0][1]), item[0][1])
+        ):
             words.setdefault(stem, word)
         analyzer.surface = None
         terms = np.asarray(
