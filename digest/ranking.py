@@ -4,7 +4,8 @@ Plain NumPy/SciPy/scikit-learn with no ORM inside, so it can be tested and bench
 alone. The daily run and the benchmarks call the same entry points:
 
 - ``PaperIndex.fit(titles, abstracts)`` fits the model on the paper history: stemmed
-  words and two-word phrases (so multi-word keywords match as phrases), sublinear TF-IDF;
+  words and two-word phrases (so multi-word keywords match as phrases), with the
+  history's hyphenated compounds matching their unhyphenated spellings, sublinear TF-IDF;
 - ``Profiles.build(...)`` gathers subscribers' interests, exclusions, papers already sent
   and ratings into sparse matrices;
 - ``recommend(index, profiles, candidates)`` scores every subscriber against the candidate
@@ -80,15 +81,23 @@ class Analyzer:
 
     A hyphenated compound that would lose a piece (a stop word or a single character,
     as in "out-of-distribution", "text-to-image", "U-Net") is also kept as one word, so
-    it does not shrink to its generic part ("distribution").
+    it does not shrink to its generic part ("distribution"). A word that ``texts`` (the
+    paper history) also write with hyphens is split into those pieces, so "pretraining"
+    matches "pre-training" and "finetuning" matches "fine-tuning".
 
     While ``surface`` is a Counter, it counts which word each stem came from, so the
     vocabulary can be shown in readable words.
     """
 
-    def __init__(self):
+    def __init__(self, texts: Iterable[str] = ()):
         self._stemmer = snowballstemmer.stemmer("english")
         self._stems: dict[str, str] = {}
+        self._pieces: dict[str, list[str]] = {}
+        for text in texts:
+            for token in _TOKEN.findall(text.lower()):
+                pieces = token.split("-")
+                if len(pieces) > 1 and all(map(_is_kept, pieces)):
+                    self._pieces["".join(pieces)] = pieces
         self.surface: Counter | None = None
 
     def stems(self, text: str) -> list[str]:
@@ -98,8 +107,8 @@ class Analyzer:
         """The stems of the words, and of the compounds also kept whole."""
         words, compounds = [], []
         for token in _TOKEN.findall(text.lower()):
-            pieces = token.split("-")
-            kept = [w for w in pieces if len(w) > 1 and w not in _STOP_WORDS]
+            pieces = [w for piece in token.split("-") for w in self._pieces.get(piece, [piece])]
+            kept = [w for w in pieces if _is_kept(w)]
             words += kept
             if len(pieces) > 1 and len(kept) < len(pieces):
                 compounds.append(token)
@@ -118,6 +127,10 @@ class Analyzer:
     def __call__(self, text: str) -> list[str]:
         stems, whole = self._analyze(text)
         return stems + whole + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
+def _is_kept(word: str) -> bool:
+    return len(word) > 1 and word not in _STOP_WORDS
 
 
 def paper_text(title: str, abstract: str) -> str:
@@ -154,12 +167,12 @@ class PaperIndex:
         upvotes: Sequence[int | None] | None = None,
         published: Sequence[date | None] | None = None,
     ) -> PaperIndex:
-        analyzer = Analyzer()
+        docs = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+        analyzer = Analyzer(docs)
         analyzer.surface = Counter()
         vectorizer = TfidfVectorizer(
             analyzer=analyzer, sublinear_tf=True, norm=None, dtype=np.float32
         )
-        docs = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
         matrix = normalize(vectorizer.fit_transform(docs).tocsr())
         # Each stem is shown as its most frequent word, the shortest of equally frequent.
         words: dict[str, str] = {}

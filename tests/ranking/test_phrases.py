@@ -1,6 +1,6 @@
 from digest.ranking import PaperIndex
 
-from .conftest import rank
+from .conftest import rank, titles
 
 
 def test_it_ranks_papers_with_all_words_of_a_phrase_above_papers_with_some(index):
@@ -38,3 +38,24 @@ def test_it_matches_a_hyphenated_compound_as_a_whole_not_by_its_generic_word():
     assert ranked[0][0] == "Detecting out-of-distribution inputs"
     assert ranked[0][2][0] == "out-of-distribution"
     assert all(score < ranked[0][1] / 4 for _, score, _ in ranked[1:])
+
+
+def test_it_matches_a_word_written_with_or_without_a_hyphen():
+    index = PaperIndex.fit(
+        [
+            "Efficient pre-training of language models",
+            "Pretraining vision transformers on small datasets",
+            "Graph neural networks for molecules",
+        ],
+        [
+            "We cut the cost of pre-training with a curriculum.",
+            "Pretraining on small datasets works with strong augmentation.",
+            "Message passing networks predict molecular properties.",
+        ],
+    )
+
+    for interest in ("pretraining", "pre-training"):
+        assert set(titles(rank(index, [(interest, False)]))) == {
+            "Efficient pre-training of language models",
+            "Pretraining vision transformers on small datasets",
+        }
