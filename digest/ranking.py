@@ -107,6 +107,10 @@ class Analyzer:
         """The stems of the words, and of the compounds also kept whole."""
         words, compounds = [], []
         for token in _TOKEN.findall(text.lower()):
+            if "-" not in token and token not in self._pieces:
+                if _is_kept(token):
+                    words.append(token)
+                continue
             pieces = [w for piece in token.split("-") for w in self._pieces.get(piece, [piece])]
             kept = [w for w in pieces if _is_kept(w)]
             words += kept
