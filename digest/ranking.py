@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -103,24 +103,42 @@ class Analyzer:
     def stems(self, text: str) -> list[str]:
         return self._analyze(text)[0]
 
+    def units(self, text: str) -> list[tuple[str, ...]]:
+        """The stems each word of a text stands for: all pieces of a word split at hyphens
+        ("pre-training", "pretraining") together; a compound that lost pieces
+        ("out-of-distribution") by its kept pieces and itself, each alone."""
+        units = []
+        for kept, compound in self._words(text):
+            stems = [self._stem(w) for w in kept]
+            if compound:
+                units += [(stem,) for stem in [*stems, self._stem(compound.replace("-", ""))]]
+            elif stems:
+                units.append(tuple(dict.fromkeys(stems)))
+        return list(dict.fromkeys(units))
+
     def _analyze(self, text: str) -> tuple[list[str], list[str]]:
         """The stems of the words, and of the compounds also kept whole."""
         words, compounds = [], []
-        for token in _TOKEN.findall(text.lower()):
-            if "-" not in token and token not in self._pieces:
-                if _is_kept(token):
-                    words.append(token)
-                continue
-            pieces = [w for piece in token.split("-") for w in self._pieces.get(piece, [piece])]
-            kept = [w for w in pieces if _is_kept(w)]
+        for kept, compound in self._words(text):
             words += kept
-            if len(pieces) > 1 and len(kept) < len(pieces):
-                compounds.append(token)
+            if compound:
+                compounds.append(compound)
         stems = [self._stem(w) for w in words]
         whole = [self._stem(c.replace("-", "")) for c in compounds]
         if self.surface is not None:
             self.surface.update(zip(stems + whole, words + compounds, strict=True))
         return stems, whole
+
+    def _words(self, text: str) -> Iterator[tuple[list[str], str | None]]:
+        """Each word's kept pieces, and the word itself if it is a compound that lost some."""
+        for token in _TOKEN.findall(text.lower()):
+            if "-" not in token and token not in self._pieces:
+                if _is_kept(token):
+                    yield [token], None
+                continue
+            pieces = [w for piece in token.split("-") for w in self._pieces.get(piece, [piece])]
+            kept = [w for w in pieces if _is_kept(w)]
+            yield kept, token if len(pieces) > 1 and len(kept) < len(pieces) else None
 
     def _stem(self, word: str) -> str:
         stem = self._stems.get(word)
@@ -235,26 +253,49 @@ class PaperIndex:
         scale = np.divide(1.0, length, out=np.zeros_like(length), where=length > 0)
         return (sp.diags(scale) @ weighted).tocsr().astype(np.float32)
 
-    def phrase_words(self, phrases: Sequence[str]) -> sp.csr_matrix:
-        """Phrases x terms: each word of a phrase weighted by its share of the phrase's IDF.
+    def coverage(self, phrases: Sequence[str], presence: sp.csr_matrix) -> sp.csr_matrix:
+        """Phrases x papers: the IDF-weighted share of each phrase's words a paper contains.
 
-        Multiplied by a papers' word presence it gives the share of the phrase a paper
-        covers: unseen words count with the IDF of a term in no paper and are never covered.
+        ``presence`` is terms x papers (1 where a paper has the term). A compound word
+        ("pre-training", "pretraining") counts only when the paper has all its pieces;
+        unseen words count with the IDF of a term in no paper and are never covered.
         """
-        analyze = self.vectorizer.build_analyzer()
+        analyzer = self.vectorizer.analyzer
         known, idf = self.vectorizer.vocabulary_, self.vectorizer.idf_
         unseen_idf = np.log(len(self) + 1) + 1
+        unit_ids: dict[tuple[str, ...], int] = {}
         rows, cols, weights = [], [], []
         for row, phrase in enumerate(phrases):
-            words = {t for t in analyze(phrase) if " " not in t}
-            total = sum(idf[known[w]] if w in known else unseen_idf for w in words)
-            for word in words & known.keys():
-                rows.append(row)
-                cols.append(known[word])
-                weights.append(idf[known[word]] / total)
-        return sp.csr_matrix(
-            (weights, (rows, cols)), shape=(len(phrases), len(self.terms)), dtype=np.float32
+            units = analyzer.units(phrase)
+            unit_idf = [
+                sum(idf[known[stem]] if stem in known else unseen_idf for stem in unit)
+                for unit in units
+            ]
+            total = sum(unit_idf)
+            for unit, value in zip(units, unit_idf, strict=True):
+                if all(stem in known for stem in unit):
+                    rows.append(row)
+                    cols.append(unit_ids.setdefault(unit, len(unit_ids)))
+                    weights.append(value / total)
+        shares = sp.csr_matrix(
+            (weights, (rows, cols)), shape=(len(phrases), len(unit_ids)), dtype=np.float32
         )
+        sizes = np.asarray([len(unit) for unit in unit_ids], dtype=np.int64)
+        unit_terms = sp.csr_matrix(
+            (
+                np.ones(sizes.sum(), np.float32),
+                (
+                    np.repeat(np.arange(len(unit_ids)), sizes),
+                    [known[stem] for unit in unit_ids for stem in unit],
+                ),
+            ),
+            shape=(len(unit_ids), len(self.terms)),
+        )
+        # Units x papers: 1 where a paper has every term of the unit.
+        found = (unit_terms @ presence).tocsr()
+        found.data = (found.data == np.repeat(sizes, np.diff(found.indptr))).astype(np.float32)
+        found.eliminate_zeros()
+        return (shares @ found).tocsr()
 
     def prior(
         self,
@@ -416,7 +457,7 @@ def recommend(
     A paper's relevance is the cosine of the subscriber's query (interests and
     rated papers) and the paper, with each interest phrase's part scaled by the share of
     the phrase the paper covers (``coverage ** COVERAGE_POWER``, see
-    ``PaperIndex.phrase_words``), so a paper with all words of "visuomotor policies"
+    ``PaperIndex.coverage``), so a paper with all words of "visuomotor policies"
     beats one with just "policies"; papers under ``min_score``, already seen or about an
     excluded phrase are dropped. ``min_score`` is measured in units of the subscriber's
     strongest interest (the relevance times |query| / strongest interest weight), so it
@@ -435,7 +476,7 @@ def recommend(
     paper_vectors = index.matrix[candidates]
     papers_by_term = paper_vectors.T.tocsr()
     phrase_vectors = index.phrase_vectors(profiles.phrases)
-    coverage = index.phrase_words(profiles.phrases) @ (papers_by_term > 0).astype(np.float32)
+    coverage = index.coverage(profiles.phrases, (papers_by_term > 0).astype(np.float32))
     coverage = coverage.power(COVERAGE_POWER).tocsr()
     # Phrases x candidates: each phrase's cosine with a paper, scaled by its coverage.
     phrase_scores = (phrase_vectors @ papers_by_term).multiply(coverage).tocsr()

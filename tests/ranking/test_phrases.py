@@ -40,17 +40,17 @@ def test_it_matches_a_hyphenated_compound_as_a_whole_not_by_its_generic_word():
     assert all(score < ranked[0][1] / 4 for _, score, _ in ranked[1:])
 
 
-def test_it_matches_a_word_written_with_or_without_a_hyphen():
+def test_it_matches_a_word_written_with_or_without_a_hyphen_and_not_its_pieces_alone():
     index = PaperIndex.fit(
         [
             "Efficient pre-training of language models",
             "Pretraining vision transformers on small datasets",
-            "Graph neural networks for molecules",
+            "Training graph networks for molecules",
         ],
         [
             "We cut the cost of pre-training with a curriculum.",
             "Pretraining on small datasets works with strong augmentation.",
-            "Message passing networks predict molecular properties.",
+            "Message passing networks predict molecular properties after training.",
         ],
     )
 
