@@ -7,7 +7,7 @@ interests, ``exclude`` as excluded phrases) with ``digest.ranking`` exactly as t
 run does (same settings: minimum score, priors, diversity), and with two baselines that
 see only the keywords: plain TF-IDF cosine and BM25. Prints nDCG@10 (grade as gain),
 P@5 and Recall@20 per persona and on average, then the effect of the priors, of
-near-duplicate demotion, and of a reader's ratings.
+near-duplicate demotion, and of a reader's ratings (five rated papers, and 2 to 8).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from digest.ranking import PaperIndex, Profiles, recommend  # noqa: E402
 
 DEPTH = 20
 RATED = 5
+RATED_RANGE = range(2, 9)
 
 
 def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
@@ -164,15 +165,15 @@ def mean_top10_similarity(ranker: Ranker, rankings: dict[str, list[str]]) -> flo
     return float(np.mean(pairs)) if pairs else 0.0
 
 
-def feedback_gain(ranker: Ranker, personas, qrels) -> tuple[float, float]:
-    """Mean nDCG@10 of the remaining papers without and with the reader's five ratings.
+def feedback_gain(ranker: Ranker, personas, qrels, n_rated=RATED) -> tuple[float, float]:
+    """Mean nDCG@10 of the remaining papers without and with the reader's ratings.
 
-    The reader rates the first five papers of their first digest: grade >= 1 is a like,
-    grade 0 a dislike. Both rankings leave those five papers out.
+    The reader rates the first ``n_rated`` papers of their first digest: grade >= 1 is a
+    like, grade 0 a dislike. Both rankings leave those papers out.
     """
     first = ranker.rank(personas, limit=10)
     row_of = {k: i for i, k in enumerate(ranker.corpus.keys)}
-    rated = {pid: [row_of[k] for k in ranked[:RATED]] for pid, ranked in first.items()}
+    rated = {pid: [row_of[k] for k in ranked[:n_rated]] for pid, ranked in first.items()}
     ratings = {
         pid: [
             (row, 1.0 if qrels.get(pid, {}).get(ranker.corpus.keys[row], 0) >= 1 else -1.0)
@@ -260,7 +261,16 @@ def main(argv=None):
     before, after = feedback_gain(ranker, personas, qrels)
     print(
         f"feedback: reader rates {RATED} papers of the first digest; nDCG@10 of the rest "
-        f"{before:.3f} without ratings, {after:.3f} with ({after - before:+.3f})\n"
+        f"{before:.3f} without ratings, {after:.3f} with ({after - before:+.3f})"
+    )
+    gains = [
+        after - before
+        for before, after in (feedback_gain(ranker, personas, qrels, n) for n in RATED_RANGE)
+    ]
+    print(
+        f"feedback gain by papers rated ({RATED_RANGE.start}-{RATED_RANGE.stop - 1}): "
+        + " ".join(f"{g:+.3f}" for g in gains)
+        + f", mean {np.mean(gains):+.3f}\n"
     )
     print(
         f"quality: nDCG@10 {means['ours']['nDCG@10']:.3f} "

@@ -36,11 +36,13 @@ def _next_picks(reader, now):
 
 
 def _closeness(paper_ids, paper):
-    """Mean cosine similarity of some papers to one paper, in the recommender's own space."""
+    """Cosine similarity of ranked picks to one paper, in the recommender's own space,
+    averaged with the first picks counting most (weight 1 / rank), as a reader sees them."""
     data = selectors.corpus()
-    rows = data.rows_of(np.asarray(sorted(paper_ids)))
+    rows = data.rows_of(np.asarray(paper_ids))
     [row] = data.rows_of(np.asarray([paper.id]))
-    return float((data.index.matrix[rows] @ data.index.matrix[row].T).mean())
+    similarity = (data.index.matrix[rows] @ data.index.matrix[row].T).toarray().ravel()
+    return float(np.average(similarity, weights=1 / np.arange(1, len(rows) + 1)))
 
 
 def test_it_leans_the_next_digest_towards_a_paper_liked_from_the_email(

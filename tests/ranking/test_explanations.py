@@ -1,4 +1,4 @@
-from digest.ranking import Analyzer, Profiles, recommend
+from digest.ranking import Analyzer, PaperIndex, Profiles, recommend
 
 from .conftest import PAPERS, rank
 
@@ -34,3 +34,21 @@ def first_reason(index, weights):
 def test_the_first_reason_is_the_term_that_added_most_to_the_score(index):
     assert first_reason(index, {"object": 5.0, "transformer": 0.2}) == "object"
     assert first_reason(index, {"object": 0.2, "transformer": 5.0}).startswith("transformer")
+
+
+def test_a_reason_is_shown_in_the_simplest_of_the_words_it_stands_for():
+    index = PaperIndex.fit(
+        [
+            "Pushing on personality detection from verbal behavior",
+            "Part-aware transformer for person re-identification",
+        ],
+        [
+            "We detect traits of personality in text.",
+            "We match a person across cameras.",
+        ],
+    )
+
+    [(_, _, terms)] = rank(index, [("person re-identification", False)], limit=1)
+
+    assert "person" in terms
+    assert "personality" not in terms
