@@ -245,8 +245,8 @@ def main(argv=None):
 
     no_prior = scores(ranker.rank(personas, popularity_weight=0.0, recency_weight=0.0), qrels)
     print(
-        f"priors: nDCG@10 {mean(no_prior['nDCG@10']):.3f} without, "
-        f"{means['ours']['nDCG@10']:.3f} with popularity_weight="
+        f"priors: nDCG@10 {mean(no_prior['nDCG@10']):.4f} without, "
+        f"{means['ours']['nDCG@10']:.4f} with popularity_weight="
         f"{ranker.options['popularity_weight']} recency_weight="
         f"{ranker.options['recency_weight']}"
     )

@@ -65,8 +65,9 @@ def synthetic_papers(corpus, n: int, rng) -> tuple[list[str], list[str]]:
 
 
 def synthetic_profiles(index: PaperIndex, n: int, n_papers: int, rng) -> Profiles:
-    """``n`` subscribers with 3-10 interests, each a word of the corpus vocabulary."""
-    vocabulary = sorted({term for term in index.terms.tolist() if " " not in term})
+    """``n`` subscribers with 3-10 interests, each a word of the corpus vocabulary (not a
+    two-word term, nor a hyphenated compound such as "state-of-the-art")."""
+    vocabulary = sorted({t for t in index.terms.tolist() if " " not in t and "-" not in t})
     counts = rng.integers(3, 11, size=n)
     rows = np.repeat(np.arange(n), counts)
     cols = rng.integers(0, len(vocabulary), size=len(rows))

@@ -186,7 +186,7 @@ RANKING_THREADS = env.int("RANKING_THREADS", default=2)
 # Small priors nudging the order (a paper's score is multiplied by 1 + weight * prior,
 # each prior 0-1): upvotes where the source gives them, and recency of publication.
 RANKING_POPULARITY_WEIGHT = env.float("RANKING_POPULARITY_WEIGHT", default=0.05)
-RANKING_RECENCY_WEIGHT = env.float("RANKING_RECENCY_WEIGHT", default=0.05)
+RANKING_RECENCY_WEIGHT = env.float("RANKING_RECENCY_WEIGHT", default=0.02)
 # How much a near-duplicate of a paper already in the digest is demoted (0 = not at all).
 RANKING_DIVERSITY = env.float("RANKING_DIVERSITY", default=0.5)
 # "More / less like this" links in digests stay valid this many seconds (60 days).
