@@ -288,7 +288,7 @@ def _claim(
             [Digest(subscriber_id=sid, edition=ed) for sid, ed in editions.items()],
             ignore_conflicts=True,
         )
-        abandoned = list(Digest.objects.filter(ours & stale).only("id", "claim_token"))
+        abandoned = list(Digest.objects.filter(ours & stale))
         _record(_outcomes_of(abandoned, journal_read([d.id for d in abandoned])), result)
         Digest.objects.filter(ours & (Q(status=Digest.Status.PENDING) | stale)).update(
             status=Digest.Status.CLAIMED,
