@@ -256,10 +256,12 @@ class SmtpSink:
 
 
 def django_env(*, database_url: str, redis_url: str, email_url: str, var_dir: Path, **extra):
-    """Environment for a Django/Celery process of this project against the given services."""
+    """Environment for a Django/Celery process of this project against the given services,
+    with DEBUG off as in production (DEBUG keeps every SQL statement in memory)."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="digest.settings",
+        DEBUG="false",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         EMAIL_URL=email_url,

@@ -175,7 +175,6 @@ def main():
         var_dir=Path(tempfile.mkdtemp(prefix="bench-web-")),
         PORT=port,
         SITE_URL=f"http://127.0.0.1:{port}",
-        DEBUG="false",
         LOG_LEVEL="WARNING",
         ACCOUNT_RATE_PER_IP="100000000/h",
         ACCOUNT_RATE_PER_EMAIL="100000000/h",
