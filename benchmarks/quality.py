@@ -258,15 +258,13 @@ def main(argv=None):
         f"(nDCG@10 {mean(scores(plain, qrels)['nDCG@10']):.3f} without, "
         f"{means['ours']['nDCG@10']:.3f} with)"
     )
-    before, after = feedback_gain(ranker, personas, qrels)
+    by_rated = {n: feedback_gain(ranker, personas, qrels, n) for n in RATED_RANGE}
+    before, after = by_rated[RATED]
     print(
         f"feedback: reader rates {RATED} papers of the first digest; nDCG@10 of the rest "
         f"{before:.3f} without ratings, {after:.3f} with ({after - before:+.3f})"
     )
-    gains = [
-        after - before
-        for before, after in (feedback_gain(ranker, personas, qrels, n) for n in RATED_RANGE)
-    ]
+    gains = [after - before for before, after in by_rated.values()]
     print(
         f"feedback gain by papers rated ({RATED_RANGE.start}-{RATED_RANGE.stop - 1}): "
         + " ".join(f"{g:+.3f}" for g in gains)
