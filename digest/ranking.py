@@ -98,6 +98,9 @@ class Analyzer:
                     self._pieces["".join(pieces)] = pieces
         self.surface: Counter | None = None
 
+    def stems(self, text: str) -> list[str]:
+        return self._analyze(text)[0]
+
     def units(self, text: str) -> list[tuple[str, ...]]:
         """The stems each word of a text stands for: all pieces of a word split at hyphens
         ("pre-training", "pretraining") together; a compound that lost pieces
