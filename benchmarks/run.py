@@ -148,7 +148,8 @@ def main():
         print(
             f"bench-run {'OK' if ok else 'MISSED'}: {args.subscribers} subscribers, "
             f"due={last['due']} sent={last['sent']} duplicates={duplicates} lost={lost} "
-            f"median {duration:.1f}s ({rate:.0f} msg/s; 100000 at this rate: {projected:.0f}s, "
+            f"median {duration:.1f}s ({rate:.0f} msg/s; "
+            f"{TARGET_SUBSCRIBERS} at this rate: {projected:.0f}s, "
             f"target < {TARGET_SECONDS}s) over {len(results)} runs, "
             f"worker peak RSS {peak_mb:.0f} MiB"
         )
