@@ -606,6 +606,7 @@ def _unblocked(product: sp.csr_matrix, blocked: sp.csr_matrix):
 def _closest_duplicates(paper_vectors: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     """Each candidate's most similar other candidate if above ``NEAR_DUPLICATE`` (else -1),
     and their similarity."""
+    # Three: the paper itself, its closest, and one more in case a twin ties with itself.
     similar = sp_matmul_topn(
         paper_vectors, paper_vectors.T.tocsr(), top_n=3, threshold=NEAR_DUPLICATE
     ).tocsr()
