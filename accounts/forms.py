@@ -4,7 +4,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import Interest, Subscriber, known_timezones
+from .models import Interest, Subscriber, timezone_named
 
 MAX_INTERESTS = 30
 PHRASE_MIN, PHRASE_MAX = 2, 100
@@ -55,6 +55,27 @@ class NoColonMixin:
         super().__init__(*args, **kwargs)
 
 
+WEEKDAY_CHOICES = list(enumerate(calendar.day_name))
+DELIVERY_FIELDS = ["frequency", "weekly_day", "send_hour", "timezone"]
+HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
+WEIGHT_MESSAGE = "Choose a weight between 0.1 and 5."
+
+
+class TimezoneField(forms.CharField):
+    """A time zone name, or a city that ends exactly one ("Berlin" gives Europe/Berlin).
+
+    A text box with the zones as suggestions: a <select> of ~600 zones costs ~150 ms to render.
+    """
+
+    widget = forms.TextInput(
+        attrs={"list": "timezones", "autocomplete": "off", "data-detect-timezone": ""}
+    )
+
+    def clean(self, value):
+        value = super().clean(value)
+        return timezone_named(value) if value else value
+
+
 class SubscribeForm(NoColonMixin, forms.Form):
     email = forms.EmailField(
         max_length=254,
@@ -66,11 +87,53 @@ class SubscribeForm(NoColonMixin, forms.Form):
         help_text="Keywords or phrases, separated by commas or new lines.",
         error_messages={"required": "Tell us at least one topic you want papers about."},
     )
+    frequency = forms.ChoiceField(
+        label="How often",
+        choices=Subscriber.Frequency.choices,
+        initial=Subscriber.Frequency.DAILY,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    weekly_day = forms.TypedChoiceField(
+        label="Day for weekly digests",
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        initial=0,
+        required=False,
+        empty_value=0,
+    )
+    send_hour = forms.TypedChoiceField(
+        label="Delivery hour (your time)",
+        choices=HOUR_CHOICES,
+        coerce=int,
+        initial=7,
+        required=False,
+        empty_value=7,
+    )
+    timezone = TimezoneField(
+        label="Time zone",
+        max_length=64,
+        required=False,
+        help_text="Detected from your browser; type a city to change it, e.g. Berlin.",
+    )
     # Honeypot: hidden from people by CSS, filled in by bots.
     website = forms.CharField(required=False, label="Leave this empty")
 
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
+
+    def clean(self):
+        """Left empty (no JavaScript, older clients), the delivery fields get the defaults."""
+        data = super().clean()
+        data["frequency"] = data.get("frequency") or Subscriber.Frequency.DAILY
+        data["timezone"] = data.get("timezone") or "UTC"
+        if data["frequency"] != Subscriber.Frequency.WEEKLY:
+            data["weekly_day"] = 0
+        return data
+
+    def delivery(self) -> dict:
+        """The delivery choices, as keyword arguments of subscriber_subscribe."""
+        return {name: self.cleaned_data[name] for name in DELIVERY_FIELDS}
 
 
 class EmailForm(NoColonMixin, forms.Form):
@@ -107,15 +170,37 @@ class AddInterestsForm(NoColonMixin, forms.Form):
 
 
 class InterestForm(forms.ModelForm):
+    """One row of the interests table: its weight and whether it is excluded."""
+
+    weight = forms.FloatField(
+        min_value=0.1,
+        max_value=5,
+        widget=forms.NumberInput(attrs={"step": "0.1", "min": "0.1", "max": "5"}),
+        error_messages={
+            key: WEIGHT_MESSAGE for key in ["required", "invalid", "min_value", "max_value"]
+        },
+    )
+
     class Meta:
         model = Interest
         fields = ["weight", "excluded"]
-        widgets = {"weight": forms.NumberInput(attrs={"step": "0.1", "min": "0.1", "max": "5"})}
         labels = {"excluded": "Exclude"}
 
 
-def _timezone_choices():
-    return [(name, name) for name in known_timezones()]
+class BaseInterestFormSet(forms.BaseModelFormSet):
+    """Every row of the interests table in one form; only the reader's own rows, no new ones."""
+
+    def clean(self):
+        super().clean()
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise ValidationError(
+                "Your list of interests changed meanwhile (another tab?); reload the page."
+            )
+
+
+InterestFormSet = forms.modelformset_factory(
+    Interest, form=InterestForm, formset=BaseInterestFormSet, extra=0, edit_only=True
+)
 
 
 class DeliveryForm(NoColonMixin, forms.ModelForm):
@@ -125,28 +210,34 @@ class DeliveryForm(NoColonMixin, forms.ModelForm):
         label="How often",
         choices=[("daily", "Daily"), ("weekly", "Weekly"), ("paused", "Paused (no emails)")],
     )
-    # A text box with suggestions: a <select> of ~600 zones costs ~150 ms to render.
-    timezone = forms.ChoiceField(
+    timezone = TimezoneField(
         label="Time zone",
-        choices=_timezone_choices,
-        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off"}),
-        help_text="Start typing a city, e.g. Europe/Berlin or America/New_York.",
+        max_length=64,
+        help_text="Start typing a city, e.g. Berlin or New York.",
     )
 
     class Meta:
         model = Subscriber
         fields = ["send_hour", "weekly_day", "timezone", "max_papers"]
         labels = {
-            "send_hour": "Delivery hour (0–23, your time)",
+            "send_hour": "Delivery hour (your time)",
             "weekly_day": "Day for weekly digests",
             "max_papers": "Papers per digest (1–50)",
         }
         help_texts = {"send_hour": "", "weekly_day": ""}
         widgets = {
-            "weekly_day": forms.Select(choices=list(enumerate(calendar.day_name))),
+            "weekly_day": forms.Select(choices=WEEKDAY_CHOICES),
+            "send_hour": forms.Select(choices=HOUR_CHOICES),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         active = self.instance.status == Subscriber.Status.ACTIVE
         self.initial["delivery"] = self.instance.frequency if active else "paused"
+
+    def clean(self):
+        """The weekday only counts for weekly digests; otherwise the stored one stays."""
+        data = super().clean()
+        if data.get("delivery") != Subscriber.Frequency.WEEKLY:
+            data["weekly_day"] = self.instance.weekly_day
+        return data

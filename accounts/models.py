@@ -14,6 +14,26 @@ def known_timezones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
+def timezone_named(text: str) -> str:
+    """The IANA zone ``text`` names: a zone name in any case, or a city ending exactly one zone.
+
+    "berlin" and "Europe/Berlin" give Europe/Berlin, "new york" gives America/New_York;
+    ValidationError when no zone or several zones end with that city.
+    """
+    wanted = "_".join(text.split()).lower()
+    zones = known_timezones()
+    matches = [z for z in zones if z.lower() == wanted] or [
+        z for z in zones if z.lower().rsplit("/", 1)[-1] == wanted
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ValidationError(f"“{text}” could be {' or '.join(matches[:4])}: choose one.")
+    raise ValidationError(
+        f"“{text[:64]}” is not a time zone or a city we know (try Europe/Berlin or UTC)."
+    )
+
+
 def validate_timezone(value):
     if value not in known_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (try Europe/Berlin or UTC).")

@@ -27,12 +27,21 @@ def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
     )
 
 
-def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
+def subscriber_subscribe(
+    *,
+    email: str,
+    interests: list[str],
+    frequency: str = Subscriber.Frequency.DAILY,
+    weekly_day: int = 0,
+    send_hour: int = 7,
+    timezone: str = "UTC",
+) -> Subscriber:
     """Sign up ``email`` (double opt-in) and send the confirmation email.
 
-    A new or still pending address gets the given interests; a known one keeps its
-    own (they are changed on the account page) and gets a link that signs it in and
-    re-activates it. The caller tells the visitor the same thing in every case.
+    A new or still pending address gets the given interests and delivery choices; a
+    known one keeps its own (they are changed on the account page) and gets a link
+    that signs it in and re-activates it. The caller tells the visitor the same thing
+    in every case.
     """
     with transaction.atomic():
         subscriber, _ = (
@@ -45,6 +54,10 @@ def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
             Interest.objects.bulk_create(
                 [Interest(subscriber=subscriber, phrase=phrase) for phrase in interests]
             )
+            subscriber.frequency, subscriber.weekly_day = frequency, weekly_day
+            subscriber.send_hour, subscriber.timezone = send_hour, timezone
+            subscriber.full_clean()
+            subscriber.save()
     subscriber_send_confirmation(subscriber=subscriber)
     return subscriber
 
@@ -166,10 +179,9 @@ def interests_add(*, subscriber: Subscriber, phrases: list[str], excluded: bool 
     )
 
 
-def interest_update(*, interest: Interest, weight: float, excluded: bool) -> None:
-    interest.weight = weight
-    interest.excluded = excluded
-    interest.save(update_fields=["weight", "excluded"])
+def interests_update(*, interests: list[Interest]) -> None:
+    """Store the new weight and exclusion of each of these interests, in one statement."""
+    Interest.objects.bulk_update(interests, ["weight", "excluded"])
 
 
 def interest_remove(*, interest: Interest) -> None:

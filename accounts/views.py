@@ -2,14 +2,16 @@ from functools import cache, wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html_join
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from . import selectors, services
-from .forms import AddInterestsForm, DeliveryForm, EmailForm, InterestForm, SubscribeForm
+from .forms import AddInterestsForm, DeliveryForm, EmailForm, InterestFormSet, SubscribeForm
 from .models import Subscriber, known_timezones
 from .tokens import BadToken, read_token
 
@@ -60,13 +62,35 @@ def subscribe(request):
             return render(request, "accounts/check_inbox.html")
         if _too_many(request, "subscribe"):
             form.add_error(None, TOO_MANY)
-            return render(request, "accounts/subscribe.html", {"form": form}, status=429)
+            return _subscribe_page(request, form, status=429)
         if form.is_valid():
             services.subscriber_subscribe(
-                email=form.cleaned_data["email"], interests=form.cleaned_data["interests"]
+                email=form.cleaned_data["email"],
+                interests=form.cleaned_data["interests"],
+                **form.delivery(),
             )
             return render(request, "accounts/check_inbox.html")
-    return render(request, "accounts/subscribe.html", {"form": form})
+    return _subscribe_page(request, form)
+
+
+def _subscribe_page(request, form, status=200):
+    context = {"form": form, "timezone_options": _timezone_options()}
+    return render(request, "accounts/subscribe.html", context, status=status)
+
+
+@require_GET
+@cache_control(max_age=300)
+def interest_suggest(request):
+    """``?q=spee``: phrases of last week's papers starting so, with their paper counts (JSON)."""
+    if is_ratelimited(
+        request, group="suggest", key="ip", rate=settings.INTEREST_SUGGEST_RATE, increment=True
+    ):
+        return JsonResponse({"error": "Too many requests; try again in a minute."}, status=429)
+    text = request.GET.get("q", "")[:100]
+    suggestions = selectors.interest_suggestions(text=text)
+    return JsonResponse(
+        {"suggestions": [{"phrase": s.phrase, "papers": s.papers} for s in suggestions]}
+    )
 
 
 def _bad_link(request, error: BadToken):
@@ -82,7 +106,7 @@ def confirm(request, token):
         return _bad_link(request, e)
     _sign_in(request, subscriber)
     messages.success(request, "Your subscription is confirmed. Welcome!")
-    return redirect("accounts:account")
+    return redirect("accounts:start")
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,14 +144,17 @@ def _timezone_options() -> str:
     return format_html_join("", '<option value="{}">', ((name,) for name in known_timezones()))
 
 
+def _interests_formset(subscriber, data=None):
+    return InterestFormSet(data, queryset=subscriber.interests.all(), prefix="interests")
+
+
 def _account_page(request, subscriber, status=200, **forms):
-    interests = list(subscriber.interests.all())
     context = {
         "subscriber": subscriber,
         "delivery_form": forms.get("delivery_form") or DeliveryForm(instance=subscriber),
         "timezone_options": _timezone_options(),
         "add_form": forms.get("add_form") or AddInterestsForm(subscriber=subscriber),
-        "interest_forms": [(i, InterestForm(instance=i, prefix=f"i{i.id}")) for i in interests],
+        "interests_formset": forms.get("interests_formset") or _interests_formset(subscriber),
         "preview": selectors.subscriber_preview(subscriber=subscriber),
         "past_digests": selectors.subscriber_past_digests(subscriber=subscriber),
     }
@@ -137,6 +164,16 @@ def _account_page(request, subscriber, status=200, **forms):
 @subscriber_required
 def account(request, subscriber):
     return _account_page(request, subscriber)
+
+
+@subscriber_required
+def start(request, subscriber):
+    """After confirming: rate a few recent papers, so the first digest already fits."""
+    context = {
+        "subscriber": subscriber,
+        "papers": selectors.subscriber_onboarding_papers(subscriber=subscriber),
+    }
+    return render(request, "accounts/start.html", context)
 
 
 @require_POST
@@ -172,24 +209,22 @@ def interests_add(request, subscriber):
 
 @require_POST
 @subscriber_required
-def interest_change(request, subscriber, pk):
+def interests_save(request, subscriber):
+    """Every row of the interests table at once; a bad weight is shown next to its row."""
+    formset = _interests_formset(subscriber, request.POST)
+    if not formset.is_valid():
+        return _account_page(request, subscriber, status=400, interests_formset=formset)
+    services.interests_update(interests=formset.save(commit=False))
+    messages.success(request, "Interests saved; the preview below is updated.")
+    return redirect("accounts:account")
+
+
+@require_POST
+@subscriber_required
+def interest_remove(request, subscriber, pk):
     interest = get_object_or_404(subscriber.interests, pk=pk)
-    if "remove" in request.POST:
-        services.interest_remove(interest=interest)
-        messages.success(request, f"Removed “{interest.phrase}”.")
-        return redirect("accounts:account")
-    form = InterestForm(request.POST, instance=interest, prefix=f"i{pk}")
-    if not form.is_valid():
-        messages.error(
-            request, f"“{interest.phrase}” not saved: the weight must be between 0.1 and 5."
-        )
-        return redirect("accounts:account")
-    services.interest_update(
-        interest=interest,
-        weight=form.cleaned_data["weight"],
-        excluded=form.cleaned_data["excluded"],
-    )
-    messages.success(request, f"Saved “{interest.phrase}”.")
+    services.interest_remove(interest=interest)
+    messages.success(request, f"Removed “{interest.phrase}”.")
     return redirect("accounts:account")
 
 

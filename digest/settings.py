@@ -169,6 +169,9 @@ ACCOUNT_SIGNIN_MAX_AGE = env.int("ACCOUNT_SIGNIN_MAX_AGE", default=7 * 24 * 3600
 # Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
 ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
+# Interest suggestions while typing, per client IP: the browser asks at most every 250 ms
+# of a pause in typing, so 60 a minute is a fast typist; the answers come from a cached table.
+INTEREST_SUGGEST_RATE = env.str("INTEREST_SUGGEST_RATE", default="60/m")
 
 # --- Digest and ranking ----------------------------------------------------------------
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)

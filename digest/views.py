@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Subscriber
@@ -77,6 +78,25 @@ def _feedback_page(request, token, paper, value, *, rating, undone=False):
         "undone": undone,
     }
     return render(request, "digest/feedback.html", context)
+
+
+def _back(request, paper_id: int) -> str:
+    """The page the rating button was on (``next``), at the paper; else the account page."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("accounts:account")
+    return f"{target.split('#')[0]}#paper-{paper_id}"
+
+
+@require_POST
+@subscriber_required
+def rating_set(request, subscriber, paper_id, value):
+    """ "More / less like this" from a page of the site, for the signed-in reader."""
+    paper = get_object_or_404(Paper, pk=paper_id)
+    services.rating_record(subscriber=subscriber, paper=paper, value=value)
+    return redirect(_back(request, paper_id))
 
 
 @require_POST

@@ -39,33 +39,80 @@ def test_it_refuses_bad_interests_and_changes_nothing(signed_in, subscriber, tex
     assert phrases(subscriber) == ["speech recognition"]
 
 
-@pytest.mark.django_db
-def test_it_reweights_and_excludes_an_interest(signed_in, subscriber):
-    interest = subscriber.interests.get()
-    signed_in.post(
-        f"/account/interests/{interest.id}/",
-        {f"i{interest.id}-weight": "3.5", f"i{interest.id}-excluded": "on"},
-    )
-    interest.refresh_from_db()
-    assert (interest.weight, interest.excluded) == (3.5, True)
+def formset_data(interests, **changes):
+    """The interests table as the page posts it; ``changes`` maps a phrase to (weight, excluded)."""
+    data = {
+        "interests-TOTAL_FORMS": str(len(interests)),
+        "interests-INITIAL_FORMS": str(len(interests)),
+    }
+    for i, interest in enumerate(interests):
+        weight, excluded = changes.get(interest.phrase, (interest.weight, interest.excluded))
+        data[f"interests-{i}-id"] = str(interest.id)
+        data[f"interests-{i}-weight"] = str(weight)
+        if excluded:
+            data[f"interests-{i}-excluded"] = "on"
+    return data
+
+
+@pytest.fixture
+def three_interests(subscriber):
+    Interest.objects.create(subscriber=subscriber, phrase="robot learning")
+    Interest.objects.create(subscriber=subscriber, phrase="survey")
+    return list(subscriber.interests.order_by("phrase"))
+
+
+def stored(subscriber):
+    return {i.phrase: (i.weight, i.excluded) for i in subscriber.interests.all()}
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("weight", ["9", "0", "lots"])
-def test_it_refuses_a_weight_out_of_range(signed_in, subscriber, weight):
-    interest = subscriber.interests.get()
+def test_it_saves_every_interest_row_at_once(signed_in, subscriber, three_interests):
     response = signed_in.post(
-        f"/account/interests/{interest.id}/", {f"i{interest.id}-weight": weight}, follow=True
+        "/account/interests/save/",
+        formset_data(
+            three_interests, **{"speech recognition": (3.5, False), "survey": (1.0, True)}
+        ),
     )
-    assert "between 0.1 and 5" in response.content.decode()
-    interest.refresh_from_db()
-    assert interest.weight == 1.0
+    assert response.url == "/account/"
+    assert stored(subscriber) == {
+        "robot learning": (1.0, False),
+        "speech recognition": (3.5, False),
+        "survey": (1.0, True),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weight", ["9", "0", "lots", ""])
+def test_a_weight_out_of_range_is_shown_next_to_its_row_and_nothing_is_saved(
+    signed_in, subscriber, three_interests, weight
+):
+    before = stored(subscriber)
+    response = signed_in.post(
+        "/account/interests/save/",
+        formset_data(
+            three_interests, **{"robot learning": (2.0, False), "survey": (weight, False)}
+        ),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    rows = page.split('id="interests-form"')[1].split("</tbody>")[0].split("<tr")
+    [bad_row] = [row for row in rows if "between 0.1 and 5" in row]
+    assert "survey" in bad_row and 'aria-invalid="true"' in bad_row
+    assert stored(subscriber) == before
+
+
+@pytest.mark.django_db
+def test_excluded_interests_hide_their_weight(signed_in, subscriber, three_interests):
+    signed_in.post("/account/interests/save/", formset_data(three_interests, survey=(1.0, True)))
+    page = signed_in.get("/account/").content.decode()
+    survey = page.split('id="interests-form"')[1].split("survey")[1].split("</tr>")[0]
+    assert 'data-hide-when-checked="interests-2-excluded"' in survey
 
 
 @pytest.mark.django_db
 def test_it_removes_an_interest(signed_in, subscriber):
     interest = subscriber.interests.get()
-    signed_in.post(f"/account/interests/{interest.id}/", {"remove": "1"})
+    signed_in.post(f"/account/interests/{interest.id}/remove/")
     assert phrases(subscriber) == []
     page = signed_in.get("/account/").content.decode()
     assert "You follow no interests yet" in page
@@ -76,7 +123,20 @@ def test_it_does_not_touch_someone_elses_interests(signed_in, subscriber):
     other = Interest.objects.create(
         subscriber=type(subscriber).objects.create(email="other@example.org"), phrase="robots"
     )
-    response = signed_in.post(f"/account/interests/{other.id}/", {"remove": "1"})
+    response = signed_in.post(f"/account/interests/{other.id}/remove/")
     assert response.status_code == 404
     assert Interest.objects.filter(id=other.id).exists()
-    assert signed_in.get("/definitely/not/here/").status_code == 404
+    forged = formset_data([other], robots=(5.0, True))
+    response = signed_in.post("/account/interests/save/", forged)
+    assert response.status_code == 400
+    assert "reload the page" in response.content.decode()
+    other.refresh_from_db()
+    assert (other.weight, other.excluded) == (1.0, False)
+
+
+@pytest.mark.django_db
+def test_a_forged_extra_row_adds_no_interest(signed_in, subscriber):
+    data = formset_data(list(subscriber.interests.all()))
+    data.update({"interests-TOTAL_FORMS": "2", "interests-1-weight": "2"})
+    signed_in.post("/account/interests/save/", data)
+    assert phrases(subscriber) == ["speech recognition"]

@@ -20,7 +20,7 @@ def test_it_previews_the_digest_and_follows_interest_changes(signed_in, subscrib
     assert any("speech" in Paper.objects.get(title=t.strip()).abstract.lower() for t in speech)
 
     interest = subscriber.interests.get()
-    signed_in.post(f"/account/interests/{interest.id}/", {"remove": "1"})
+    signed_in.post(f"/account/interests/{interest.id}/remove/")
     signed_in.post("/account/interests/", {"phrases": "protein folding, molecular dynamics"})
     proteins = preview_titles(signed_in.get("/account/").content.decode())
     assert proteins and set(proteins).isdisjoint(speech)

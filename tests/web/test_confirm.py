@@ -13,13 +13,14 @@ def confirmation_link():
 
 
 @pytest.mark.django_db
-def test_it_activates_the_subscriber_and_lands_on_the_account_page(client):
+def test_it_activates_the_subscriber_and_offers_papers_to_rate_first(client, papers):
     client.post("/", {"email": "new@example.org", "interests": "protein folding", "website": ""})
     response = client.get(confirmation_link(), follow=True)
-    assert response.redirect_chain[-1][0] == "/account/"
+    assert response.redirect_chain[-1][0] == "/account/start/"
     page = response.content.decode()
     assert "Your subscription is confirmed" in page
-    assert "protein folding" in page
+    assert "Make your first digest fit" in page
+    assert page.count("More like this") >= 3
     subscriber = Subscriber.objects.get(email="new@example.org")
     assert subscriber.status == Subscriber.Status.ACTIVE
     assert subscriber.confirmed_at is not None

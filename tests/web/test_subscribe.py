@@ -114,3 +114,79 @@ def test_it_limits_attempts_per_ip_address(client, settings):
         REMOTE_ADDR="10.1.2.3",
     )
     assert other_ip.status_code == 200
+
+
+def delivery_of(email):
+    s = Subscriber.objects.get(email=email)
+    return (s.frequency, s.weekly_day, s.send_hour, s.timezone)
+
+
+@pytest.mark.django_db
+def test_it_offers_frequency_hour_and_time_zone_on_sign_up(client):
+    page = client.get("/").content.decode()
+    for name in ["frequency", "weekly_day", "send_hour", "timezone"]:
+        assert f'name="{name}"' in page
+    assert 'data-show-when="frequency=weekly"' in page  # the weekday only shows for weekly
+    assert "data-detect-timezone" in page and '<option value="Europe/Berlin">' in page
+    assert "<script>" not in page  # the page's scripts are static files (CSP)
+
+
+@pytest.mark.django_db
+def test_it_stores_the_delivery_chosen_on_sign_up(client):
+    client.post(
+        "/",
+        {
+            "email": "new@example.org",
+            "interests": "speech",
+            "frequency": "weekly",
+            "weekly_day": "4",
+            "send_hour": "18",
+            "timezone": "America/New_York",
+        },
+    )
+    assert delivery_of("new@example.org") == ("weekly", 4, 18, "America/New_York")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("europe/paris", "Europe/Paris"),
+    ],
+)
+def test_a_city_name_finds_its_time_zone(client, typed, zone):
+    client.post("/", {"email": "new@example.org", "interests": "speech", "timezone": typed})
+    assert delivery_of("new@example.org")[3] == zone
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("Atlantis", "not a time zone or a city we know"), ("Indianapolis", "could be")],
+)
+def test_an_unknown_or_ambiguous_city_gets_a_message_and_stores_nothing(client, typed, message):
+    response = client.post("/", {"email": "new@example.org", "interests": "x1", "timezone": typed})
+    assert message in response.content.decode()
+    assert not Subscriber.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_weekday_counts_only_for_weekly_digests(client):
+    client.post(
+        "/",
+        {
+            "email": "new@example.org",
+            "interests": "speech",
+            "frequency": "daily",
+            "weekly_day": "4",
+        },
+    )
+    assert delivery_of("new@example.org") == ("daily", 0, 7, "UTC")
+
+
+@pytest.mark.django_db
+def test_without_the_delivery_fields_it_uses_the_defaults(client):
+    subscribe(client)
+    assert delivery_of("new@example.org") == ("daily", 0, 7, "UTC")
