@@ -219,7 +219,8 @@ INGEST_USER_AGENT = env.str(
 
 # --- Celery ------------------------------------------------------------------------------
 # Without REDIS_URL tasks run in-process (eager), so the demo needs no server.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# In-process without Redis; "localhost" only so kombu does not warn that no host was given.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

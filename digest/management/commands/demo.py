@@ -1,4 +1,6 @@
+import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -7,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import links
 from accounts.models import Interest, Subscriber
 from digest.models import Digest
 
@@ -21,6 +24,20 @@ DEMO_SUBSCRIBERS = {
     "kurt@example.org": (["low-rank adaptation", "parameter-efficient fine-tuning"], ["survey"]),
     "rosalind@example.org": (["protein folding", "molecular dynamics"], []),
 }
+
+
+@contextmanager
+def _quiet_logs(*names):
+    """Only warnings from these loggers: the run's summary line says what their INFO lines do."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -43,8 +60,22 @@ class Command(BaseCommand):
                         ]
                     )
         edition = timezone.localdate()
-        call_command("send_digests", date=edition)
+        with _quiet_logs("celery", "digest"):
+            call_command("send_digests", date=edition)
         self._print_table(edition)
+        self._print_next_steps()
+
+    def _print_next_steps(self):
+        reader = Subscriber.objects.get(email="ada@example.org")
+        self.stdout.write(
+            "\nSee the site:  .venv/bin/python manage.py runserver  then open "
+            f"{settings.SITE_URL}/\n"
+            f"Sign in as the demo reader {reader.email} (link valid once, "
+            f"{settings.ACCOUNT_SIGNIN_MAX_AGE // 86400} days):\n  {links.signin_url(reader)}\n"
+            "Or use the sign-in form with any demo address; the link arrives in var/outbox/.\n"
+            "Staff admin: .venv/bin/python manage.py createsuperuser, then "
+            f"{settings.SITE_URL}/admin/"
+        )
 
     def _print_table(self, edition):
         outbox = Path(settings.EMAIL_OUTBOX_DIR)
@@ -71,6 +102,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         for row in rows:
             self.stdout.write(
-                "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
             )
         self.stdout.write(f"\nEdition {edition}. Emails are .eml files in {outbox}/")
