@@ -1,7 +1,13 @@
+import calendar
+
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
+from digest.models import Digest, Rating
 from digest.services import digest_send_batch
 
 from . import selectors, services
@@ -12,25 +18,61 @@ class InterestInline(admin.TabularInline):
     model = Interest
     extra = 1
     fields = ["phrase", "weight", "excluded"]
+    classes = ["no-original"]
+
+    class Media:
+        css = {"all": ["admin-extra/inlines.css"]}
+
+
+class SubscriberAdminForm(forms.ModelForm):
+    weekly_day = forms.TypedChoiceField(
+        label="Day for weekly digests", choices=list(enumerate(calendar.day_name)), coerce=int
+    )
+
+
+def _changelist_link(model, subscriber, label: str) -> str:
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    return format_html('<a href="{}?subscriber__id__exact={}">{}</a>', url, subscriber.pk, label)
 
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
+    form = SubscriberAdminForm
     list_display = [
         "email",
         "status",
-        "frequency",
+        "schedule",
         "timezone",
-        "send_hour",
         "max_papers",
         "confirmed_at",
         "last_login_at",
     ]
     list_filter = ["status", "frequency", "timezone"]
     search_fields = ["email"]
-    readonly_fields = ["created_at", "confirmed_at", "last_login_at"]
+    readonly_fields = ["created_at", "confirmed_at", "last_login_at", "history"]
     inlines = [InterestInline]
     actions = ["resend_confirmation", "send_digest_now", "preview_next_digest"]
+
+    @admin.display(description="Delivery", ordering="frequency")
+    def schedule(self, subscriber):
+        day = (
+            f", {calendar.day_name[subscriber.weekly_day]}"
+            if subscriber.frequency == Subscriber.Frequency.WEEKLY
+            else ""
+        )
+        return f"{subscriber.get_frequency_display()}{day} at {subscriber.send_hour:02d}:00"
+
+    @admin.display(description="Digests and ratings")
+    def history(self, subscriber):
+        if subscriber.pk is None:
+            return "-"
+        digests = Digest.objects.filter(subscriber=subscriber).count()
+        ratings = Rating.objects.filter(subscriber=subscriber).count()
+        return format_html(
+            "{} · {}",
+            _changelist_link(Digest, subscriber, f"{digests} digest{'s' * (digests != 1)}"),
+            _changelist_link(Rating, subscriber, f"{ratings} rating{'s' * (ratings != 1)}"),
+        )
 
     @admin.action(description="Resend the confirmation email")
     def resend_confirmation(self, request, queryset):

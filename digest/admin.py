@@ -10,13 +10,30 @@ admin.site.index_title = "Subscribers, papers and digests"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the jobs: staff look, nobody edits."""
+    """Records written by the jobs: staff look, nobody edits or deletes them one by one.
+
+    Delete permission stays, so that deleting a subscriber deletes their records too.
+    """
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def rounded(score: float) -> str:
+    """Scores to three decimals: enough to compare papers, short enough to read."""
+    return f"{score:.3f}"
 
 
 @admin.register(Paper)
@@ -30,13 +47,21 @@ class PaperAdmin(admin.ModelAdmin):
 
 class DigestItemInline(admin.TabularInline):
     model = DigestItem
-    fields = ["rank", "paper", "score", "why"]
+    fields = ["rank", "paper", "relevance", "why"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+    classes = ["no-original"]
+
+    class Media:
+        css = {"all": ["admin-extra/inlines.css"]}
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Score", ordering="score")
+    def relevance(self, item):
+        return rounded(item.score)
 
     @admin.display(description="Why recommended (top terms)")
     def why(self, item):

@@ -52,7 +52,7 @@ def test_staff_see_why_a_paper_was_recommended(staff, subscriber):
     )
     page = staff.get(f"{changelist(Digest)}{digest.pk}/change/").content.decode()
     assert "Why recommended" in page
-    assert "speech, conformer" in page and "0.4321" in page
+    assert "speech, conformer" in page and "0.432<" in page and "0.4321" not in page
 
 
 @pytest.mark.django_db
@@ -109,3 +109,55 @@ def test_action_preview_the_next_digest(staff, subscriber, papers):
     assert "Next digest preview" in page and subscriber.email in page
     assert "Speech Recognition" in page and "speech recognition" in page
     assert mail.outbox == [] and not Digest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_digest_lists_each_paper_once_with_a_rounded_score(staff, subscriber):
+    paper = Paper.objects.create(source="arxiv", title="Conformer for speech", abstract="speech")
+    digest = Digest.objects.create(subscriber=subscriber, edition=timezone.localdate())
+    DigestItem.objects.create(digest=digest, paper=paper, rank=1, score=0.123456, terms=["x"])
+    page = staff.get(f"{changelist(Digest)}{digest.pk}/change/").content.decode()
+    assert "0.123<" in page and "0.123456" not in page
+    assert 'fieldset class="module no-original' in page
+    assert "admin-extra/inlines.css" in page
+
+
+@pytest.mark.django_db
+def test_read_only_records_have_no_delete_button(staff, subscriber):
+    paper = Paper.objects.create(source="arxiv", title="Conformer", abstract="speech")
+    rating = Rating.objects.create(subscriber=subscriber, paper=paper, value=1)
+    page = staff.get(f"{changelist(Rating)}{rating.pk}/change/").content.decode()
+    assert "deletelink" not in page
+    assert "delete_selected" not in staff.get(changelist(Rating)).content.decode()
+    subscriber_page = staff.get(f"{changelist(Subscriber)}{subscriber.pk}/change/")
+    assert "deletelink" in subscriber_page.content.decode()
+
+
+@pytest.mark.django_db
+def test_deleting_a_subscriber_still_deletes_their_records(staff, subscriber):
+    paper = Paper.objects.create(source="arxiv", title="Conformer", abstract="speech")
+    Rating.objects.create(subscriber=subscriber, paper=paper, value=1)
+    Digest.objects.create(subscriber=subscriber, edition=timezone.localdate())
+    staff.post(f"{changelist(Subscriber)}{subscriber.pk}/delete/", {"post": "yes"})
+    assert not Subscriber.objects.exists() and not Rating.objects.exists()
+
+
+@pytest.mark.django_db
+def test_weekdays_read_as_names_and_a_subscriber_links_to_their_digests_and_ratings(
+    staff, subscriber
+):
+    subscriber.frequency, subscriber.weekly_day = "weekly", 4
+    subscriber.save()
+    paper = Paper.objects.create(source="arxiv", title="Conformer", abstract="speech")
+    Rating.objects.create(subscriber=subscriber, paper=paper, value=1)
+    other = Subscriber.objects.create(email="other@example.org")
+    Digest.objects.create(subscriber=subscriber, edition=timezone.localdate())
+    Digest.objects.create(subscriber=other, edition=timezone.localdate())
+    assert "Weekly, Friday at 07:00" in staff.get(changelist(Subscriber)).content.decode()
+    page = staff.get(f"{changelist(Subscriber)}{subscriber.pk}/change/").content.decode()
+    assert '<option value="4" selected>Friday</option>' in page
+    digests_url = f"{changelist(Digest)}?subscriber__id__exact={subscriber.pk}"
+    assert f'href="{digests_url}">1 digest</a>' in page
+    assert f"{changelist(Rating)}?subscriber__id__exact={subscriber.pk}" in page
+    digests = staff.get(digests_url).content.decode()
+    assert "reader@example.org" in digests and "other@example.org" not in digests
