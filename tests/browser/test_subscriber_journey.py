@@ -41,7 +41,8 @@ def test_subscribe_confirm_tune_and_unsubscribe(page, live_server, screenshot, s
     [confirmation] = mail.outbox
     page.goto(link_in(confirmation, live_server, "confirm"))
     expect(page.get_by_text("Your subscription is confirmed")).to_be_visible()
-    assert page.url == live_server.url + "/account/"
+    assert page.url == live_server.url + "/account/start/"
+    page.get_by_role("link", name="Done: go to my account").click()
     speech = preview_titles(page)
     assert speech and any("speech" in title.lower() for title in speech)
     screenshot("04-account")
@@ -54,8 +55,8 @@ def test_subscribe_confirm_tune_and_unsubscribe(page, live_server, screenshot, s
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_text("Interests added")).to_be_visible()
     page.get_by_label("Weight of protein folding").fill("3")
-    page.get_by_role("button", name="Save protein folding").click()
-    expect(page.get_by_text("Saved “protein folding”")).to_be_visible()
+    page.get_by_role("button", name="Save interests").click()
+    expect(page.get_by_text("Interests saved")).to_be_visible()
     proteins = preview_titles(page)
     assert proteins and set(proteins).isdisjoint(speech)
     screenshot("05-account-after-edit")
