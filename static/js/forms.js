@@ -36,6 +36,16 @@ function hideWhenChecked() {
   });
 }
 
+// <form data-confirm="Delete …?"> asks before it is sent.
+function confirmBeforeSending() {
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+}
+
 detectTimezone();
 showWhen();
 hideWhenChecked();
+confirmBeforeSending();

@@ -171,3 +171,22 @@ def test_a_reader_rates_papers_in_place_from_the_preview(
     ).to_have_attribute("aria-pressed", "true")
     assert Rating.objects.get(subscriber=reader).value == -1
     screenshot("15-account-rated-in-place")
+
+
+def test_the_account_page_shows_the_weekday_only_for_weekly_and_asks_before_deleting(
+    page, live_server, corpus, reader
+):
+    sign_in(page, live_server, reader)
+    weekday = page.get_by_label("Day for weekly digests")
+    expect(weekday).to_be_hidden()
+    page.get_by_label("How often").select_option("weekly")
+    expect(weekday).to_be_visible()
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_role("heading", name="Your digest", exact=True)).to_be_visible()
+    assert Subscriber.objects.filter(pk=reader.pk).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account and all its data are deleted")).to_be_visible()
+    assert not Subscriber.objects.filter(pk=reader.pk).exists()
