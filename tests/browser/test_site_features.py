@@ -58,6 +58,9 @@ def test_sign_up_detects_the_time_zone_and_shows_the_weekday_only_for_weekly(
     weekday.select_option(label="Friday")
     page.get_by_label("Delivery hour (your time)").select_option(label="18:00")
     screenshot("11-subscribe-weekly", target=page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("11-subscribe-weekly-phone", target=page)
+    page.set_viewport_size({"width": 1100, "height": 900})
     page.get_by_role("radio", name="Daily").check()
     expect(weekday).to_be_hidden()
     page.get_by_role("radio", name="Weekly").check()
@@ -117,6 +120,9 @@ def test_after_confirming_a_reader_rates_a_few_papers_for_the_first_digest(
         "aria-pressed", "true"
     )
     screenshot("13-onboarding")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("13-onboarding-phone")
+    page.set_viewport_size({"width": 1100, "height": 900})
     subscriber = Subscriber.objects.get(email="ada@example.org")
     assert sorted(Rating.objects.filter(subscriber=subscriber).values_list("value", flat=True)) == [
         -1,
