@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.html import format_html_join
-from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -79,18 +79,22 @@ def _subscribe_page(request, form, status=200):
 
 
 @require_GET
-@cache_control(max_age=300)
 def interest_suggest(request):
-    """``?q=spee``: phrases of last week's papers starting so, with their paper counts (JSON)."""
+    """``?q=spee``: phrases of last week's papers starting so, with their paper counts (JSON).
+
+    Browsers keep an answer for five minutes, so typing the same letters again asks nothing.
+    """
     if is_ratelimited(
         request, group="suggest", key="ip", rate=settings.INTEREST_SUGGEST_RATE, increment=True
     ):
         return JsonResponse({"error": "Too many requests; try again in a minute."}, status=429)
     text = request.GET.get("q", "")[:100]
     suggestions = selectors.interest_suggestions(text=text)
-    return JsonResponse(
+    response = JsonResponse(
         {"suggestions": [{"phrase": s.phrase, "papers": s.papers} for s in suggestions]}
     )
+    patch_cache_control(response, max_age=300)
+    return response
 
 
 def _bad_link(request, error: BadToken):

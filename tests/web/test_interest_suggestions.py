@@ -54,5 +54,7 @@ def test_strangers_cannot_ask_without_limit(client, papers, settings):
     settings.INTEREST_SUGGEST_RATE = "3/m"
     for _ in range(3):
         assert suggest(client, "speech").status_code == 200
-    assert suggest(client, "speech").status_code == 429
+    refused = suggest(client, "speech")
+    assert refused.status_code == 429
+    assert "max-age" not in refused.get("Cache-Control", "")  # not kept by the browser
     assert suggest(client, "speech", REMOTE_ADDR="10.9.9.9").status_code == 200
