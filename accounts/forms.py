@@ -61,6 +61,18 @@ HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
 WEIGHT_MESSAGE = "Choose a weight between 0.1 and 5."
 
 
+def _weekday_only_for_weekly(form, frequency_field: str) -> None:
+    """Unless weekly is chosen, the posted weekday is ignored: the field keeps its initial.
+
+    (Not ``disabled``: the page shown again after another error must let it be chosen.)
+    """
+    if form.is_bound and form.data.get(frequency_field) != Subscriber.Frequency.WEEKLY:
+        form.data = form.data.copy()
+        form.data["weekly_day"] = form.get_initial_for_field(
+            form.fields["weekly_day"], "weekly_day"
+        )
+
+
 class TimezoneField(forms.CharField):
     """A time zone name, or a city that ends exactly one ("Berlin" gives Europe/Berlin).
 
@@ -122,13 +134,15 @@ class SubscribeForm(NoColonMixin, forms.Form):
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _weekday_only_for_weekly(self, "frequency")
+
     def clean(self):
         """Left empty (no JavaScript, older clients), the delivery fields get the defaults."""
         data = super().clean()
         data["frequency"] = data.get("frequency") or Subscriber.Frequency.DAILY
         data["timezone"] = data.get("timezone") or "UTC"
-        if data["frequency"] != Subscriber.Frequency.WEEKLY:
-            data["weekly_day"] = 0
         return data
 
     def delivery(self) -> dict:
@@ -234,10 +248,4 @@ class DeliveryForm(NoColonMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         active = self.instance.status == Subscriber.Status.ACTIVE
         self.initial["delivery"] = self.instance.frequency if active else "paused"
-
-    def clean(self):
-        """The weekday only counts for weekly digests; otherwise the stored one stays."""
-        data = super().clean()
-        if data.get("delivery") != Subscriber.Frequency.WEEKLY:
-            data["weekly_day"] = self.instance.weekly_day
-        return data
+        _weekday_only_for_weekly(self, "delivery")

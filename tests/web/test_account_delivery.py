@@ -79,3 +79,25 @@ def test_it_suggests_time_zone_names_as_the_reader_types(signed_in):
     assert 'list="timezones"' in page
     assert '<option value="Europe/Berlin">' in page
     assert '<option value="America/Argentina/Buenos_Aires">' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weekday", ["5", "9", ""])
+def test_the_weekday_is_ignored_unless_weekly(signed_in, subscriber, weekday):
+    subscriber.weekly_day = 3
+    subscriber.save()
+    response = signed_in.post(
+        "/account/delivery/", {**GOOD, "delivery": "daily", "weekly_day": weekday}
+    )
+    assert response.status_code == 302
+    subscriber.refresh_from_db()
+    assert (subscriber.frequency, subscriber.weekly_day, subscriber.send_hour) == ("daily", 3, 18)
+    page = signed_in.get("/account/").content.decode()
+    assert 'data-show-when="delivery=weekly"' in page
+
+
+@pytest.mark.django_db
+def test_a_city_name_is_enough_for_the_time_zone(signed_in, subscriber):
+    signed_in.post("/account/delivery/", {**GOOD, "timezone": "tokyo"})
+    subscriber.refresh_from_db()
+    assert subscriber.timezone == "Asia/Tokyo"

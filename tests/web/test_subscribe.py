@@ -168,7 +168,9 @@ def test_a_city_name_finds_its_time_zone(client, typed, zone):
 )
 def test_an_unknown_or_ambiguous_city_gets_a_message_and_stores_nothing(client, typed, message):
     response = client.post("/", {"email": "new@example.org", "interests": "x1", "timezone": typed})
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page
+    assert "disabled" not in page  # the weekday stays choosable on the page shown again
     assert not Subscriber.objects.exists()
 
 
