@@ -38,26 +38,30 @@ def subscriber_subscribe(
 ) -> Subscriber:
     """Sign up ``email`` (double opt-in) and send the confirmation email.
 
-    A new or still pending address gets the given interests and delivery choices; a
-    known one keeps its own (they are changed on the account page) and gets a link
-    that signs it in and re-activates it. The caller tells the visitor the same thing
-    in every case.
+    A new or still pending address gets the given interests; a known one keeps its
+    own (they are changed on the account page) and gets a link that signs it in and
+    re-activates it. The caller tells the visitor the same thing in every case.
+    The delivery choices are stored for a new address only.
     """
     with transaction.atomic():
         subscriber, _ = (
             Subscriber.objects.select_for_update()
             .with_email(email)
-            .get_or_create(defaults={"email": email.strip()})
+            .get_or_create(
+                defaults={
+                    "email": email.strip(),
+                    "frequency": frequency,
+                    "weekly_day": weekly_day,
+                    "send_hour": send_hour,
+                    "timezone": timezone,
+                }
+            )
         )
         if subscriber.status == Subscriber.Status.PENDING:
             subscriber.interests.all().delete()
             Interest.objects.bulk_create(
                 [Interest(subscriber=subscriber, phrase=phrase) for phrase in interests]
             )
-            subscriber.frequency, subscriber.weekly_day = frequency, weekly_day
-            subscriber.send_hour, subscriber.timezone = send_hour, timezone
-            subscriber.full_clean()
-            subscriber.save()
     subscriber_send_confirmation(subscriber=subscriber)
     return subscriber
 

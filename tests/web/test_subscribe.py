@@ -192,3 +192,13 @@ def test_the_weekday_counts_only_for_weekly_digests(client):
 def test_without_the_delivery_fields_it_uses_the_defaults(client):
     subscribe(client)
     assert delivery_of("new@example.org") == ("daily", 0, 7, "UTC")
+
+
+@pytest.mark.django_db
+def test_subscribing_a_known_address_again_changes_not_its_delivery(client, subscriber):
+    weekly = {"interests": "speech", "frequency": "weekly", "weekly_day": "4", "send_hour": "18"}
+    client.post("/", {"email": "new@example.org", **weekly})
+    client.post("/", {"email": "NEW@example.org", "interests": "speech", "timezone": "Tokyo"})
+    client.post("/", {"email": subscriber.email, **weekly})
+    assert delivery_of("new@example.org") == ("weekly", 4, 18, "UTC")
+    assert delivery_of(subscriber.email) == ("daily", 0, 7, "UTC")
