@@ -190,6 +190,26 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
     }
 
 
+def digest_with_papers(*, subscriber_id: int, digest_id) -> Digest | None:
+    """A subscriber's digest with its items and their papers, or None."""
+    return (
+        Digest.objects.filter(subscriber_id=subscriber_id, id=digest_id)
+        .prefetch_related(Prefetch("items", DigestItem.objects.select_related("paper")))
+        .first()
+        if isinstance(digest_id, int)
+        else None
+    )
+
+
+def ratings_of(*, subscriber_id: int, papers) -> dict[int, int]:
+    """The subscriber's rating (1 or -1) of each of ``papers`` they rated, by paper id."""
+    return dict(
+        Rating.objects.filter(
+            subscriber_id=subscriber_id, paper__in=[p.id for p in papers]
+        ).values_list("paper_id", "value")
+    )
+
+
 def ratings_for(*, subscriber: Subscriber) -> QuerySet[Rating]:
     """The subscriber's ratings with their papers, newest first."""
     return (

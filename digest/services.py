@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import links
 from accounts.models import Subscriber
 
-from . import selectors
+from . import editions, selectors
 from .emails import make_message
 from .journal import (
     FAILED,
@@ -343,6 +343,7 @@ def digest_message(digest: Digest, subscriber: Subscriber, items: list[DigestIte
         "digest",
         subscriber.email,
         {
+            **editions.email_context(digest, subscriber, items),
             "subscriber": subscriber,
             "edition": digest.edition,
             "items": items,

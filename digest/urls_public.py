@@ -23,6 +23,7 @@ urlpatterns = [
     path("feedback/<str:token>/<rating:value>/undo/", views.feedback_undo, name="feedback_undo"),
     # Links in older digests: the rating is signed in the token, not in the path.
     path("feedback/<str:token>/", views.feedback),
+    path("digests/<str:token>/", views.digest_page, name="page"),
     path("account/ratings/<int:paper_id>/undo/", views.rating_undo, name="rating_undo"),
     path("account/export/", views.export, name="export"),
 ]

@@ -1,21 +1,24 @@
-"""Feedback links from the digest email, undo on the account page, and "download my data"."""
+"""Feedback links from the digest email, undo on the account page, "download my data", and
+each digest's own read-only page where its papers can be rated in place."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Subscriber
-from accounts.tokens import BadToken, read_token
+from accounts.tokens import BadToken, make_token, read_token
 from accounts.views import subscriber_required
 
 from . import selectors, services
 from .models import Paper, Rating
 
 RATING_WORDS = {1: "more like this", -1: "less like this"}
+RATING_CHOICES = [(1, "+ More like this"), (-1, "\u2212 Less like this")]
 
 
 def _feedback_target(token: str, value: int | None) -> tuple[Subscriber, Paper, int]:
@@ -49,7 +52,9 @@ def feedback(request, token, value=None):
         return _bad_link(request, error)
     if request.method == "POST":
         services.rating_record(subscriber=subscriber, paper=paper, value=value)
-        return redirect("digest:feedback", token=token, value=value)
+        return _back_in_place(request, paper, value) or redirect(
+            "digest:feedback", token=token, value=value
+        )
     rating = Rating.objects.filter(subscriber=subscriber, paper=paper).first()
     return _feedback_page(request, token, paper, value, rating=rating)
 
@@ -62,7 +67,55 @@ def feedback_undo(request, token, value):
     except BadToken as error:
         return _bad_link(request, error)
     services.rating_undo(subscriber=subscriber, paper_id=paper.id)
-    return _feedback_page(request, token, paper, value, rating=None, undone=True)
+    return _back_in_place(request, paper, None) or _feedback_page(
+        request, token, paper, value, rating=None, undone=True
+    )
+
+
+def _back_in_place(request, paper, value):
+    """For a rating made in place (digest page, search): the page it was made on, or JSON
+    for the page's script; None for a rating from an email link."""
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"paper": paper.id, "rating": value})
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return redirect(f"{back}#paper-{paper.id}")
+    return None
+
+
+def rating_forms(subscriber_id: int, papers, ratings: dict[int, int]) -> list[dict]:
+    """What the rate-in-place buttons of ``papers`` need: a feedback token and the rating."""
+    return [
+        {
+            "token": make_token(subscriber_id, "feedback", p=paper.id),
+            "rating": ratings.get(paper.id),
+        }
+        for paper in papers
+    ]
+
+
+@require_GET
+def digest_page(request, token):
+    """A digest as a page ("view in browser"): read-only, its papers can be rated in place."""
+    try:
+        payload = read_token(token, "digest", max_age=settings.FEEDBACK_LINK_MAX_AGE)
+    except BadToken as error:
+        return _bad_link(request, error)
+    digest = selectors.digest_with_papers(subscriber_id=payload["s"], digest_id=payload.get("d"))
+    if digest is None:
+        raise Http404("This digest no longer exists.")
+    items = list(digest.items.all())
+    ratings = selectors.ratings_of(
+        subscriber_id=digest.subscriber_id, papers=[i.paper for i in items]
+    )
+    rates = rating_forms(digest.subscriber_id, [i.paper for i in items], ratings)
+    context = {
+        "digest": digest,
+        "entries": list(zip(items, rates, strict=True)),
+        "here": request.path,
+        "rating_choices": RATING_CHOICES,
+    }
+    return render(request, "digest/digest_page.html", context)
 
 
 def _feedback_page(request, token, paper, value, *, rating, undone=False):

@@ -4,6 +4,7 @@ from typing import NamedTuple
 
 from django import template
 
+from accounts import links
 from digest import selectors
 from digest.ranking import LIKED_PREFIX
 
@@ -28,3 +29,9 @@ def reasons(terms: list[str] | None) -> Reasons:
 @register.simple_tag
 def rated_papers(subscriber):
     return selectors.ratings_for(subscriber=subscriber)
+
+
+@register.simple_tag
+def digest_page_url(digest) -> str:
+    """The digest's own page (see ``digest.views.digest_page``)."""
+    return links.digest_path(digest)
