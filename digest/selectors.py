@@ -210,6 +210,15 @@ def ratings_of(*, subscriber_id: int, papers) -> dict[int, int]:
     )
 
 
+def feed_items(*, subscriber: Subscriber, limit: int) -> list[DigestItem]:
+    """The papers of the subscriber's sent digests, newest digest first, best first in each."""
+    return list(
+        DigestItem.objects.filter(digest__subscriber=subscriber, digest__status=Digest.Status.SENT)
+        .select_related("paper", "digest")
+        .order_by("-digest__edition", "rank")[:limit]
+    )
+
+
 def ratings_for(*, subscriber: Subscriber) -> QuerySet[Rating]:
     """The subscriber's ratings with their papers, newest first."""
     return (

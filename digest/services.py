@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import links
-from accounts.models import Subscriber
+from accounts.models import Subscriber, new_feed_token
 
 from . import editions, selectors
 from .emails import make_message
@@ -456,3 +456,12 @@ def rating_undo(*, subscriber: Subscriber, paper_id: int) -> bool:
     """Forget the subscriber's rating of a paper; False when there was none."""
     deleted, _ = Rating.objects.filter(subscriber=subscriber, paper_id=paper_id).delete()
     return deleted > 0
+
+
+# --- Feeds -------------------------------------------------------------------------------
+
+
+def feed_token_reset(*, subscriber: Subscriber) -> None:
+    """Give the reader a new feed URL; the old one stops working."""
+    subscriber.feed_token = new_feed_token()
+    subscriber.save(update_fields=["feed_token"])

@@ -141,6 +141,15 @@ def rating_undo(request, subscriber, paper_id):
     return redirect(reverse("accounts:account") + "#ratings")
 
 
+@require_POST
+@subscriber_required
+def feed_reset(request, subscriber):
+    """A new secret feed URL; the old one stops working (for a URL that leaked)."""
+    services.feed_token_reset(subscriber=subscriber)
+    messages.success(request, "Your feed has a new address. Update it in your feed reader.")
+    return redirect(reverse("accounts:account") + "#feed")
+
+
 @require_GET
 @subscriber_required
 def export(request, subscriber):

@@ -3,6 +3,7 @@
 from typing import NamedTuple
 
 from django import template
+from django.urls import reverse
 
 from accounts import links
 from digest import selectors
@@ -35,3 +36,9 @@ def rated_papers(subscriber):
 def digest_page_url(digest) -> str:
     """The digest's own page (see ``digest.views.digest_page``)."""
     return links.digest_path(digest)
+
+
+@register.simple_tag
+def feed_url(subscriber) -> str:
+    """The reader's personal Atom feed (see ``digest.feeds``)."""
+    return links.absolute(reverse("digest:feed", args=[subscriber.feed_token]))
