@@ -10,7 +10,9 @@ alone. The daily run and the benchmarks call the same entry points:
   and ratings into sparse matrices;
 - ``recommend(index, profiles, candidates)`` scores every subscriber against the candidate
   papers in one sparse matrix product per chunk of subscribers, and keeps each
-  subscriber's best papers above a minimum score.
+  subscriber's best papers above a minimum score;
+- ``search(index, query)`` ranks the whole history for a query scored as an interest
+  phrase is (the archive search).
 
 Each interest phrase is vectorized and matched against the candidates once, however many
 subscribers share it. A subscriber's query is the weighted sum of their phrases, moved
@@ -560,6 +562,25 @@ def recommend(
         score=np.concatenate(scores) if scores else np.zeros(0, np.float32),
         terms=terms if explain else None,
     )
+
+
+def search(index: PaperIndex, query: str, *, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the (at most ``limit``) papers matching ``query``, best first, and scores.
+
+    The query is scored as an interest phrase is in ``recommend``: its cosine with a paper,
+    scaled by the share of its words the paper covers to ``COVERAGE_POWER``; only papers
+    sharing a term with it are scored.
+    """
+    vector = index.phrase_vectors([query])
+    if not vector.nnz:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    sharing = np.unique(index.matrix[:, vector.indices].tocoo().row)
+    papers = index.matrix[sharing]
+    coverage = index.coverage([query], (papers.T > 0).astype(np.float32).tocsr())
+    scores = (vector @ papers.T).multiply(coverage.power(COVERAGE_POWER)).toarray().ravel()
+    best = np.argsort(-scores, kind="stable")[:limit]
+    best = best[scores[best] > 0]
+    return sharing[best], scores[best].astype(np.float32)
 
 
 def _coverage_weighted(weights, coverage, phrase_vectors) -> sp.csr_matrix:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import Subscriber
 
 from .models import Digest, DigestItem, Paper, Rating
-from .ranking import PaperIndex, Profiles, recommend
+from .ranking import PaperIndex, Profiles, recommend, search
 
 # A subscriber whose digest for an edition reached one of these needs nothing more for it.
 DONE_STATUSES = [
@@ -111,6 +111,21 @@ def corpus() -> Corpus:
                 ingested_at=np.asarray([t.timestamp() for t in ingested]),
             )
         return _corpus_cache[key]
+
+
+SEARCH_RESULTS = 200
+"""Most papers an archive search ranks (ten pages); further ones match too little to help."""
+
+
+def paper_search(query: str) -> list[tuple[Paper, float]]:
+    """The papers matching ``query`` (scored as an interest phrase), best first."""
+    data = corpus()
+    if data.index is None:
+        return []
+    rows, scores = search(data.index, query, limit=SEARCH_RESULTS)
+    ids = data.paper_ids[rows].tolist()
+    papers = Paper.objects.in_bulk(ids)
+    return [(papers[i], s) for i, s in zip(ids, scores.tolist(), strict=True) if i in papers]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
-"""Feedback links from the digest email, undo on the account page, "download my data", and
-each digest's own read-only page where its papers can be rated in place."""
+"""Feedback links from the digest email, undo on the account page, "download my data",
+each digest's own read-only page where its papers can be rated in place, and the archive
+search."""
+
+import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,12 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Subscriber
 from accounts.tokens import BadToken, make_token, read_token
-from accounts.views import subscriber_required
+from accounts.views import SESSION_KEY, subscriber_required
 
 from . import selectors, services
 from .models import Paper, Rating
 
 RATING_WORDS = {1: "more like this", -1: "less like this"}
+SEARCH_PAGE_SIZE = 20
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+SEARCH_QUERY_MAX = 200
+"""Most characters of a search (an interest phrase is at most 100)."""
 RATING_CHOICES = [(1, "+ More like this"), (-1, "\u2212 Less like this")]
 
 
@@ -116,6 +124,40 @@ def digest_page(request, token):
         "rating_choices": RATING_CHOICES,
     }
     return render(request, "digest/digest_page.html", context)
+
+
+@require_GET
+def paper_search(request):
+    """``/papers/?q=``: the paper history ranked for the query as for an interest phrase.
+
+    A signed-in reader can rate results in place and follow the query as an interest.
+    """
+    query = " ".join(CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")).split())
+    problem, results = "", []
+    if len(query) > SEARCH_QUERY_MAX:
+        problem = f"A search is at most {SEARCH_QUERY_MAX} characters; try fewer words."
+    elif query:
+        results = selectors.paper_search(query)
+    page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    papers = [paper for paper, _ in page]
+    subscriber = Subscriber.objects.filter(id=request.session.get(SESSION_KEY)).first()
+    if subscriber is not None:
+        ratings = selectors.ratings_of(subscriber_id=subscriber.id, papers=papers)
+        rates = rating_forms(subscriber.id, papers, ratings)
+        following = subscriber.interests.filter(phrase__iexact=query).exists()
+    else:
+        rates, following = [None] * len(papers), False
+    context = {
+        "query": query,
+        "problem": problem,
+        "page": page,
+        "entries": list(zip(papers, rates, strict=True)),
+        "subscriber": subscriber,
+        "can_follow": bool(subscriber and query and not problem and not following),
+        "here": request.get_full_path(),
+        "rating_choices": RATING_CHOICES,
+    }
+    return render(request, "digest/search.html", context)
 
 
 def _feedback_page(request, token, paper, value, *, rating, undone=False):
