@@ -1,5 +1,7 @@
-"""What a digest edition shows besides its papers: the inbox preheader, how much of each
-abstract fits under the size budget, and the link to its page on the site."""
+"""What a digest edition shows besides its papers: the dates it covers, the inbox
+preheader, how much of each abstract fits under the size budget, and its page's link."""
+
+from django.template.defaultfilters import date as format_date
 
 from accounts import links
 
@@ -42,6 +44,19 @@ def preheader(items, interests) -> str:
     return f"{len(items)} papers{about}, first: {items[0].paper.title}" if items else ""
 
 
+def covers(digest, subscriber) -> str:
+    """Which dates of papers the digest covers, in the reader's time zone."""
+    if digest.covers_from is None:
+        return ""
+    start = digest.covers_from.astimezone(subscriber.zone).date()
+    if start >= digest.edition:
+        return f"Papers added on {format_date(digest.edition, 'l, j F')}."
+    return (
+        f"Papers added from {format_date(start, 'l, j F')}"
+        f" to {format_date(digest.edition, 'l, j F')}."
+    )
+
+
 def email_context(digest, subscriber, items) -> dict:
     """The digest email's context besides its papers' feedback and account links."""
     return {
@@ -49,4 +64,5 @@ def email_context(digest, subscriber, items) -> dict:
         "abstract_chars": abstract_chars(items),
         "abstract_words_text": ABSTRACT_WORDS_TEXT,
         "digest_url": links.digest_url(digest),
+        "covers": covers(digest, subscriber),
     }

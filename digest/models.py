@@ -92,7 +92,7 @@ class Digest(models.Model):
         SENDING = "sending", "Interrupted while sending (not resent)"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped (no matching papers)"
+        SKIPPED = "skipped", "Skipped (no new or matching papers)"
 
     subscriber = models.ForeignKey(Subscriber, models.CASCADE, related_name="digests")
     edition = models.DateField(help_text="The subscriber's local date this digest is for.")
@@ -104,6 +104,10 @@ class Digest(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    covers_from = models.DateTimeField(
+        null=True, blank=True, help_text="Papers added since then were this digest's candidates."
+    )
+    skip_reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-edition", "-id"]

@@ -451,6 +451,7 @@ def recommend(
     recency_weight: float = 0.0,
     today: date | None = None,
     diversity: float = DIVERSITY,
+    first_candidate: Sequence[int] | None = None,
 ) -> Recommendations:
     """Each subscriber's best candidate papers.
 
@@ -470,7 +471,9 @@ def recommend(
     better paper among the subscriber's first ``limit`` loses ``diversity`` times its
     similarity to it (a one-pass maximal marginal relevance on each subscriber's short
     list). ``score`` is the relevance times the prior; the explanations split the
-    relevance (the prior is not a reason).
+    relevance (the prior is not a reason). With ``first_candidate``, subscriber ``i`` gets
+    only ``candidates[first_candidate[i]:]`` (their edition's papers, candidates ordered
+    oldest first); the ones before are blocked like papers already seen.
     """
     candidates = np.asarray(candidates, dtype=np.int64)
     paper_vectors = index.matrix[candidates]
@@ -488,7 +491,8 @@ def recommend(
         today=today,
     )
     reorders = diversity > 0 or popularity_weight > 0 or recency_weight > 0
-    duplicates = _closest_duplicates(paper_vectors) if diversity > 0 else None
+    # (No candidates, as on a day with no new papers: nothing to compare.)
+    duplicates = _closest_duplicates(paper_vectors) if diversity > 0 and len(candidates) else None
     top_n = int(profiles.limits.max()) if len(profiles) else 0
     # Priors and near-duplicate demotion reorder a short list half again as long as needed.
     pool = top_n + (top_n + 1) // 2 if reorders else top_n
@@ -521,6 +525,10 @@ def recommend(
             weights = sp.hstack([weights, unit @ feedback[:, rated]]).tocsr()
             features = sp.vstack([phrase_scores, index.rated_vectors[rated] @ papers_by_term])
         blocked = _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column)
+        if first_candidate is not None:
+            blocked = (
+                blocked + _before(np.asarray(first_candidate[start:stop]), blocked.shape)
+            ).tocsr()
         extra = int(np.diff(blocked.indptr).max()) if blocked.nnz else 0
         if top_n == 0 or len(candidates) == 0:
             product = sp.csr_matrix((stop - start, len(candidates)), dtype=np.float32)
@@ -610,6 +618,14 @@ def _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_co
         about_excluded.eliminate_zeros()
         blocked = blocked + about_excluded.astype(bool)
     return blocked.tocsr()
+
+
+def _before(first: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """Subscribers x candidates: True for each subscriber's candidates before ``first``."""
+    first = np.clip(first, 0, shape[1]).astype(np.int64)
+    indptr = np.concatenate([[0], np.cumsum(first)])
+    columns = np.arange(indptr[-1]) - np.repeat(indptr[:-1], first)
+    return sp.csr_matrix((np.ones(len(columns), bool), columns, indptr), shape=shape)
 
 
 def _unblocked(product: sp.csr_matrix, blocked: sp.csr_matrix):

@@ -18,7 +18,7 @@ from accounts.models import Subscriber
 from accounts.tokens import BadToken, make_token, read_token
 from accounts.views import SESSION_KEY, subscriber_required
 
-from . import selectors, services
+from . import editions, selectors, services
 from .models import Paper, Rating
 
 RATING_WORDS = {1: "more like this", -1: "less like this"}
@@ -119,6 +119,7 @@ def digest_page(request, token):
     rates = rating_forms(digest.subscriber_id, [i.paper for i in items], ratings)
     context = {
         "digest": digest,
+        "covers": editions.covers(digest, digest.subscriber),
         "entries": list(zip(items, rates, strict=True)),
         "here": request.path,
         "rating_choices": RATING_CHOICES,

@@ -42,3 +42,8 @@ def digest_page_url(digest) -> str:
 def feed_url(subscriber) -> str:
     """The reader's personal Atom feed (see ``digest.feeds``)."""
     return links.absolute(reverse("digest:feed", args=[subscriber.feed_token]))
+
+
+@register.simple_tag
+def last_edition(subscriber):
+    return selectors.last_edition(subscriber=subscriber)
