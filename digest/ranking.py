@@ -525,7 +525,7 @@ def recommend(
             weights = sp.hstack([weights, unit @ feedback[:, rated]]).tocsr()
             features = sp.vstack([phrase_scores, index.rated_vectors[rated] @ papers_by_term])
         blocked = _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column)
-        if first_candidate is not None:
+        if first_candidate is not None and np.any(first_candidate[start:stop]):
             blocked = (
                 blocked + _before(np.asarray(first_candidate[start:stop]), blocked.shape)
             ).tocsr()
