@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Subscriber
+from accounts.models import Interest, Subscriber
 from accounts.tokens import BadToken, make_token, read_token
 from accounts.views import SESSION_KEY, subscriber_required
 
@@ -25,7 +25,8 @@ RATING_WORDS = {1: "more like this", -1: "less like this"}
 SEARCH_PAGE_SIZE = 20
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 SEARCH_QUERY_MAX = 200
-"""Most characters of a search (an interest phrase is at most 100)."""
+"""Most characters of a search; one of at most ``PHRASE_MAX`` can be followed as an interest."""
+PHRASE_MAX = Interest._meta.get_field("phrase").max_length
 RATING_CHOICES = [(1, "+ More like this"), (-1, "\u2212 Less like this")]
 
 
@@ -113,10 +114,9 @@ def digest_page(request, token):
     if digest is None:
         raise Http404("This digest no longer exists.")
     items = list(digest.items.all())
-    ratings = selectors.ratings_of(
-        subscriber_id=digest.subscriber_id, papers=[i.paper for i in items]
-    )
-    rates = rating_forms(digest.subscriber_id, [i.paper for i in items], ratings)
+    papers = [item.paper for item in items]
+    ratings = selectors.ratings_of(subscriber_id=digest.subscriber_id, papers=papers)
+    rates = rating_forms(digest.subscriber_id, papers, ratings)
     context = {
         "digest": digest,
         "covers": editions.covers(digest, digest.subscriber),
@@ -154,7 +154,9 @@ def paper_search(request):
         "page": page,
         "entries": list(zip(papers, rates, strict=True)),
         "subscriber": subscriber,
-        "can_follow": bool(subscriber and query and not problem and not following),
+        "can_follow": bool(
+            subscriber and query and len(query) <= PHRASE_MAX and not problem and not following
+        ),
         "here": request.get_full_path(),
         "rating_choices": RATING_CHOICES,
     }
