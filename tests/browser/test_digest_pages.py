@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.links import signin_url
 from accounts.models import Interest, Subscriber
 from digest.models import Paper, Rating
 from digest.services import digest_send_batch
@@ -98,3 +99,24 @@ def test_a_visitor_searches_the_archive(page, live_server, digest_email, screens
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_text("No paper matches “zzqxv”")).to_be_visible()
     assert settings.SITE_URL not in page.url
+
+
+def test_a_reader_rates_a_search_result_in_place_and_follows_the_search(
+    page, live_server, digest_email, screenshot
+):
+    reader = Subscriber.objects.get(email="ada@example.org")
+    page.goto(signin_url(reader).replace(settings.SITE_URL, live_server.url))
+    page.goto(live_server.url + "/papers/?q=speech+translation")
+    first = page.locator("#results ol.papers > li").first
+    first.get_by_role("button", name="Less like this").click()
+    expect(first.get_by_role("button", name="Less like this")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert Rating.objects.get(subscriber=reader).value == -1
+    screenshot("search-signed-in")
+
+    page.get_by_role("button", name="Follow “speech translation” in your digest").click()
+
+    expect(page.get_by_text("Interests added")).to_be_visible()
+    assert page.url.startswith(live_server.url + "/account/")
+    assert reader.interests.filter(phrase="speech translation").exists()
