@@ -30,6 +30,15 @@ def unsubscribe_url(subscriber) -> str:
     return absolute(reverse("accounts:unsubscribe", args=[token]))
 
 
+def digest_path(digest) -> str:
+    """The digest's own page: read-only, signed for that digest of that subscriber."""
+    return reverse("digest:page", args=[make_token(digest.subscriber_id, "digest", d=digest.id)])
+
+
+def digest_url(digest) -> str:
+    return absolute(digest_path(digest))
+
+
 def feedback_urls(subscriber, papers) -> list[tuple[str, str]]:
     """The "more like this" and "less like this" links of each of a digest's ``papers``.
 

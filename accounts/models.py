@@ -1,4 +1,5 @@
 import functools
+import secrets
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -39,6 +40,11 @@ def validate_timezone(value):
         raise ValidationError(f"{value!r} is not a known time zone (try Europe/Berlin or UTC).")
 
 
+def new_feed_token() -> str:
+    """The secret part of a reader's feed URL: 32 random bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
 class SubscriberQuerySet(models.QuerySet):
     def with_email(self, email: str):
         """The subscriber with this address, whatever its case (uses the lower(email) index)."""
@@ -76,6 +82,13 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=200, blank=True)
+    feed_token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_feed_token,
+        editable=False,
+        help_text="The secret in the reader's personal feed URL; resetting it retires the old URL.",
+    )
 
     objects = SubscriberQuerySet.as_manager()
 

@@ -25,6 +25,14 @@ def truncatewords(text: str, count: int) -> str:
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
+def shorten(text: str, chars: int) -> str:
+    """At most about ``chars`` characters of ``text``, cut after a whole word, then " …"."""
+    text = " ".join(text.split())
+    if len(text) <= chars:
+        return text
+    return text[: chars + 1].rsplit(" ", 1)[0].rstrip(",;:.") + " …"
+
+
 def environment(**options) -> Environment:
     options.update(autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
     env = Environment(**options)
@@ -33,6 +41,7 @@ def environment(**options) -> Environment:
         date=defaultfilters.date,
         pluralize=defaultfilters.pluralize,
         reasons=reasons,
+        shorten=shorten,
         truncatewords=truncatewords,
     )
     return env

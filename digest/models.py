@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlencode
 
 from django.db import models
@@ -8,6 +9,12 @@ from django.utils.functional import cached_property
 from accounts.models import Subscriber
 
 from .sources.base import normalize_title
+
+ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}")
+"""An arXiv identifier without version: new style (2411.01234) or old (hep-th/9901001)."""
+
+AUTHORS_SHOWN = 3
+"""Authors named before "et al." in digests and feeds."""
 
 
 class Paper(models.Model):
@@ -49,15 +56,33 @@ class Paper(models.Model):
         super().save(*args, **kwargs)
 
     @cached_property
+    def arxiv_id(self) -> str:
+        """The arXiv id, when the paper has a well-formed one."""
+        return self.external_id if ARXIV_ID.fullmatch(self.external_id) else ""
+
+    @cached_property
     def url(self):
         """The abstract page; for a paper known only by its title, an arXiv title search."""
+        if self.arxiv_id:
+            return f"https://arxiv.org/abs/{self.arxiv_id}"
         if self.abs_url:
             return self.abs_url
-        if self.external_id:
-            return f"https://arxiv.org/abs/{self.external_id}"
         return "https://arxiv.org/search/?" + urlencode(
             {"query": self.title, "searchtype": "title"}
         )
+
+    @cached_property
+    def pdf(self) -> str:
+        """The PDF, when known."""
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else self.pdf_url
+
+    @cached_property
+    def byline(self) -> str:
+        """The first ``AUTHORS_SHOWN`` authors, then "et al." when there are more."""
+        names = [str(name) for name in self.authors or []]
+        total = max(len(names), self.authors_count or 0)
+        shown = ", ".join(names[:AUTHORS_SHOWN])
+        return f"{shown} et al." if shown and total > AUTHORS_SHOWN else shown
 
 
 class Digest(models.Model):
@@ -67,7 +92,7 @@ class Digest(models.Model):
         SENDING = "sending", "Interrupted while sending (not resent)"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped (no matching papers)"
+        SKIPPED = "skipped", "Skipped (no new or matching papers)"
 
     subscriber = models.ForeignKey(Subscriber, models.CASCADE, related_name="digests")
     edition = models.DateField(help_text="The subscriber's local date this digest is for.")
@@ -79,6 +104,10 @@ class Digest(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    covers_from = models.DateTimeField(
+        null=True, blank=True, help_text="Papers added since then were this digest's candidates."
+    )
+    skip_reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-edition", "-id"]

@@ -10,7 +10,9 @@ alone. The daily run and the benchmarks call the same entry points:
   and ratings into sparse matrices;
 - ``recommend(index, profiles, candidates)`` scores every subscriber against the candidate
   papers in one sparse matrix product per chunk of subscribers, and keeps each
-  subscriber's best papers above a minimum score.
+  subscriber's best papers above a minimum score;
+- ``search(index, query)`` ranks the whole history for a query scored as an interest
+  phrase is (the archive search).
 
 Each interest phrase is vectorized and matched against the candidates once, however many
 subscribers share it. A subscriber's query is the weighted sum of their phrases, moved
@@ -449,6 +451,7 @@ def recommend(
     recency_weight: float = 0.0,
     today: date | None = None,
     diversity: float = DIVERSITY,
+    first_candidate: Sequence[int] | None = None,
 ) -> Recommendations:
     """Each subscriber's best candidate papers.
 
@@ -468,7 +471,9 @@ def recommend(
     better paper among the subscriber's first ``limit`` loses ``diversity`` times its
     similarity to it (a one-pass maximal marginal relevance on each subscriber's short
     list). ``score`` is the relevance times the prior; the explanations split the
-    relevance (the prior is not a reason).
+    relevance (the prior is not a reason). With ``first_candidate``, subscriber ``i`` gets
+    only ``candidates[first_candidate[i]:]`` (their edition's papers, candidates ordered
+    oldest first); the ones before are blocked like papers already seen.
     """
     candidates = np.asarray(candidates, dtype=np.int64)
     paper_vectors = index.matrix[candidates]
@@ -486,7 +491,8 @@ def recommend(
         today=today,
     )
     reorders = diversity > 0 or popularity_weight > 0 or recency_weight > 0
-    duplicates = _closest_duplicates(paper_vectors) if diversity > 0 else None
+    # (No candidates, as on a day with no new papers: nothing to compare.)
+    duplicates = _closest_duplicates(paper_vectors) if diversity > 0 and len(candidates) else None
     top_n = int(profiles.limits.max()) if len(profiles) else 0
     # Priors and near-duplicate demotion reorder a short list half again as long as needed.
     pool = top_n + (top_n + 1) // 2 if reorders else top_n
@@ -519,6 +525,10 @@ def recommend(
             weights = sp.hstack([weights, unit @ feedback[:, rated]]).tocsr()
             features = sp.vstack([phrase_scores, index.rated_vectors[rated] @ papers_by_term])
         blocked = _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column)
+        if first_candidate is not None and np.any(first_candidate[start:stop]):
+            blocked = (
+                blocked + _before(np.asarray(first_candidate[start:stop]), blocked.shape)
+            ).tocsr()
         extra = int(np.diff(blocked.indptr).max()) if blocked.nnz else 0
         if top_n == 0 or len(candidates) == 0:
             product = sp.csr_matrix((stop - start, len(candidates)), dtype=np.float32)
@@ -562,6 +572,25 @@ def recommend(
     )
 
 
+def search(index: PaperIndex, query: str, *, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the (at most ``limit``) papers matching ``query``, best first, and scores.
+
+    The query is scored as an interest phrase is in ``recommend``: its cosine with a paper,
+    scaled by the share of its words the paper covers to ``COVERAGE_POWER``; only papers
+    sharing a term with it are scored.
+    """
+    vector = index.phrase_vectors([query])
+    if not vector.nnz:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    sharing = np.unique(index.matrix[:, vector.indices].tocoo().row)
+    papers = index.matrix[sharing]
+    coverage = index.coverage([query], (papers.T > 0).astype(np.float32).tocsr())
+    scores = (vector @ papers.T).multiply(coverage.power(COVERAGE_POWER)).toarray().ravel()
+    best = np.argsort(-scores, kind="stable")[:limit]
+    best = best[scores[best] > 0]
+    return sharing[best], scores[best].astype(np.float32)
+
+
 def _coverage_weighted(weights, coverage, phrase_vectors) -> sp.csr_matrix:
     """Queries for (subscriber, paper) pairs: phrase weights times the phrases' coverage."""
     return (weights.multiply(coverage).tocsr() @ phrase_vectors).tocsr()
@@ -589,6 +618,14 @@ def _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_co
         about_excluded.eliminate_zeros()
         blocked = blocked + about_excluded.astype(bool)
     return blocked.tocsr()
+
+
+def _before(first: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """Subscribers x candidates: True for each subscriber's candidates before ``first``."""
+    first = np.clip(first, 0, shape[1]).astype(np.int64)
+    indptr = np.concatenate([[0], np.cumsum(first)])
+    columns = np.arange(indptr[-1]) - np.repeat(indptr[:-1], first)
+    return sp.csr_matrix((np.ones(len(columns), bool), columns, indptr), shape=shape)
 
 
 def _unblocked(product: sp.csr_matrix, blocked: sp.csr_matrix):

@@ -3,7 +3,7 @@
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import Subscriber
 
 from .models import Digest, DigestItem, Paper, Rating
-from .ranking import PaperIndex, Profiles, recommend
+from .ranking import PaperIndex, Profiles, recommend, search
 
 # A subscriber whose digest for an edition reached one of these needs nothing more for it.
 DONE_STATUSES = [
@@ -113,6 +113,21 @@ def corpus() -> Corpus:
         return _corpus_cache[key]
 
 
+SEARCH_RESULTS = 200
+"""Most papers an archive search ranks (ten pages); further ones match too little to help."""
+
+
+def paper_search(query: str) -> list[tuple[Paper, float]]:
+    """The papers matching ``query`` (scored as an interest phrase), best first."""
+    data = corpus()
+    if data.index is None:
+        return []
+    rows, scores = search(data.index, query, limit=SEARCH_RESULTS)
+    ids = data.paper_ids[rows].tolist()
+    papers = Paper.objects.in_bulk(ids)
+    return [(papers[i], s) for i, s in zip(ids, scores.tolist(), strict=True) if i in papers]
+
+
 @dataclass(frozen=True)
 class Pick:
     paper_id: int
@@ -120,7 +135,40 @@ class Pick:
     terms: list[str]
 
 
-def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict[int, list[Pick]]:
+def edition_starts(subscribers: list[Subscriber], *, now: datetime) -> dict[int, datetime]:
+    """From when each subscriber's next digest takes papers, in one query.
+
+    Papers added since their previous digest was due (its edition at their send hour), at
+    most ``DIGEST_CATCHUP_DAYS`` back; for a first digest, the last
+    ``DIGEST_CANDIDATE_DAYS`` days.
+    """
+    previous = dict(
+        Digest.objects.filter(
+            subscriber__in=subscribers,
+            status__in=[Digest.Status.SENT, Digest.Status.SENDING],
+        )
+        .values("subscriber_id")
+        .annotate(last=Max("edition"))
+        .values_list("subscriber_id", "last")
+    )
+    oldest = now - timedelta(days=settings.DIGEST_CATCHUP_DAYS)
+    first = now - timedelta(days=settings.DIGEST_CANDIDATE_DAYS)
+    starts = {}
+    for s in subscribers:
+        edition = previous.get(s.id)
+        due = edition and datetime.combine(edition, time(s.send_hour), tzinfo=s.zone)
+        starts[s.id] = max(due, oldest) if due and due < now else first
+    return starts
+
+
+def newest_paper_at() -> datetime | None:
+    """When the newest paper was added."""
+    return Paper.objects.aggregate(newest=Max("ingested_at"))["newest"]
+
+
+def recommendations_for(
+    subscribers: list[Subscriber], *, now: datetime, since: dict[int, datetime] | None = None
+) -> dict[int, list[Pick]]:
     """Each subscriber's best papers among those ingested recently, best first.
 
     ``subscribers`` must come with ``interests`` prefetched. Papers already sent to a
@@ -131,8 +179,14 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
     data = corpus()
     if data.index is None or not subscribers:
         return {s.id: [] for s in subscribers}
-    since = (now - timedelta(days=settings.DIGEST_CANDIDATE_DAYS)).timestamp()
-    candidates = np.flatnonzero(data.ingested_at >= since)
+    # Each subscriber's candidates are the papers added since their edition starts
+    # (``since``, by default ``edition_starts``): the candidates are ordered oldest first
+    # and each subscriber gets those from ``first_candidate`` on.
+    since = since or edition_starts(subscribers, now=now)
+    starts = np.asarray([since[s.id].timestamp() for s in subscribers])
+    candidates = np.flatnonzero(data.ingested_at >= starts.min())
+    candidates = candidates[np.argsort(data.ingested_at[candidates], kind="stable")]
+    first_candidate = np.searchsorted(data.ingested_at[candidates], starts)
     row_of = {s.id: row for row, s in enumerate(subscribers)}
     sent = DigestItem.objects.filter(
         digest__subscriber__in=list(row_of),
@@ -180,6 +234,7 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
         recency_weight=settings.RANKING_RECENCY_WEIGHT,
         today=now.date(),
         diversity=settings.RANKING_DIVERSITY,
+        first_candidate=first_candidate,
     )
     return {
         s.id: [
@@ -188,6 +243,41 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
         ]
         for row, s in enumerate(subscribers)
     }
+
+
+def digest_with_papers(*, subscriber_id: int, digest_id) -> Digest | None:
+    """A subscriber's digest with its items and their papers, or None."""
+    return (
+        Digest.objects.filter(subscriber_id=subscriber_id, id=digest_id)
+        .select_related("subscriber")
+        .prefetch_related(Prefetch("items", DigestItem.objects.select_related("paper")))
+        .first()
+        if isinstance(digest_id, int)
+        else None
+    )
+
+
+def last_edition(*, subscriber: Subscriber) -> Digest | None:
+    """The subscriber's latest digest that is done (sent, skipped or failed)."""
+    return subscriber.digests.filter(status__in=DONE_STATUSES).order_by("-edition").first()
+
+
+def ratings_of(*, subscriber_id: int, papers) -> dict[int, int]:
+    """The subscriber's rating (1 or -1) of each of ``papers`` they rated, by paper id."""
+    return dict(
+        Rating.objects.filter(
+            subscriber_id=subscriber_id, paper__in=[p.id for p in papers]
+        ).values_list("paper_id", "value")
+    )
+
+
+def feed_items(*, subscriber: Subscriber, limit: int) -> list[DigestItem]:
+    """The papers of the subscriber's sent digests, newest digest first, best first in each."""
+    return list(
+        DigestItem.objects.filter(digest__subscriber=subscriber, digest__status=Digest.Status.SENT)
+        .select_related("paper", "digest")
+        .order_by("-digest__edition", "rank")[:limit]
+    )
 
 
 def ratings_for(*, subscriber: Subscriber) -> QuerySet[Rating]:

@@ -15,9 +15,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import links
-from accounts.models import Subscriber
+from accounts.models import Subscriber, new_feed_token
 
-from . import selectors
+from . import editions, selectors
 from .emails import make_message
 from .journal import (
     FAILED,
@@ -323,7 +323,9 @@ def _record(digests: list[Digest], result: BatchResult) -> None:
         return
     for digest in digests:
         digest.claim_token = ""
-    Digest.objects.bulk_update(digests, ["status", "sent_at", "message_id", "error", "claim_token"])
+    Digest.objects.bulk_update(
+        digests, ["status", "sent_at", "message_id", "error", "claim_token", "covers_from"]
+    )
     journal_forget([d.id for d in digests])
     statuses = Counter(d.status for d in digests)
     result.sent += statuses[Digest.Status.SENT]
@@ -343,6 +345,7 @@ def digest_message(digest: Digest, subscriber: Subscriber, items: list[DigestIte
         "digest",
         subscriber.email,
         {
+            **editions.email_context(digest, subscriber, items),
             "subscriber": subscriber,
             "edition": digest.edition,
             "items": items,
@@ -382,7 +385,8 @@ def digest_send_batch(
         return result
     by_id = {s.id: s for s in subscribers}
     owners = [by_id[d.subscriber_id] for d in digests]
-    picks = selectors.recommendations_for(owners, now=now)
+    starts = selectors.edition_starts(owners, now=now)
+    picks = selectors.recommendations_for(owners, now=now, since=starts)
     items = [
         DigestItem(digest=d, paper_id=p.paper_id, rank=rank, score=p.score, terms=p.terms)
         for d in digests
@@ -394,8 +398,15 @@ def digest_send_batch(
     for item in items:
         item.paper = papers[item.paper_id]
         items_of[item.digest_id].append(item)
-    empty = [d.id for d in digests if not items_of[d.id]]
-    Digest.objects.filter(id__in=empty).update(status=Digest.Status.SKIPPED, claim_token="")
+    newest = selectors.newest_paper_at()
+    for digest in digests:
+        digest.covers_from = starts[digest.subscriber_id]
+        if not items_of[digest.id]:
+            new = newest is not None and newest >= digest.covers_from
+            digest.status, digest.claim_token = Digest.Status.SKIPPED, ""
+            digest.skip_reason = "no new matching papers" if new else "no new papers"
+    empty = [d for d in digests if not items_of[d.id]]
+    Digest.objects.bulk_update(empty, ["status", "claim_token", "covers_from", "skip_reason"])
     result.skipped += len(empty)
 
     done = []
@@ -455,3 +466,12 @@ def rating_undo(*, subscriber: Subscriber, paper_id: int) -> bool:
     """Forget the subscriber's rating of a paper; False when there was none."""
     deleted, _ = Rating.objects.filter(subscriber=subscriber, paper_id=paper_id).delete()
     return deleted > 0
+
+
+# --- Feeds -------------------------------------------------------------------------------
+
+
+def feed_token_reset(*, subscriber: Subscriber) -> None:
+    """Give the reader a new feed URL; the old one stops working."""
+    subscriber.feed_token = new_feed_token()
+    subscriber.save(update_fields=["feed_token"])

@@ -176,6 +176,9 @@ INTEREST_SUGGEST_RATE = env.str("INTEREST_SUGGEST_RATE", default="60/m")
 # --- Digest and ranking ----------------------------------------------------------------
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
 DIGEST_CANDIDATE_DAYS = env.int("DIGEST_CANDIDATE_DAYS", default=7)
+# A digest covers the papers since the reader's previous one, at most this many days back
+# (after a pause or a holiday it catches up with the best of those).
+DIGEST_CATCHUP_DAYS = env.int("DIGEST_CATCHUP_DAYS", default=14)
 # A paper is sent only if it matches this well (see digest.ranking.recommend).
 DIGEST_MIN_SCORE = env.float("DIGEST_MIN_SCORE", default=0.01)
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)

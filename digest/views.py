@@ -1,22 +1,33 @@
-"""Feedback links from the digest email, undo on the account page, and "download my data"."""
+"""Feedback links from the digest email, undo on the account page, "download my data",
+each digest's own read-only page where its papers can be rated in place, and the archive
+search."""
+
+import re
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Subscriber
-from accounts.tokens import BadToken, read_token
-from accounts.views import subscriber_required
+from accounts.models import Interest, Subscriber
+from accounts.tokens import BadToken, make_token, read_token
+from accounts.views import SESSION_KEY, subscriber_required
 
-from . import selectors, services
+from . import editions, selectors, services
 from .models import Paper, Rating
 
 RATING_WORDS = {1: "more like this", -1: "less like this"}
+SEARCH_PAGE_SIZE = 20
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+SEARCH_QUERY_MAX = 200
+"""Most characters of a search; one of at most ``PHRASE_MAX`` can be followed as an interest."""
+PHRASE_MAX = Interest._meta.get_field("phrase").max_length
+RATING_CHOICES = [(1, "+ More like this"), (-1, "\u2212 Less like this")]
 
 
 def _feedback_target(token: str, value: int | None) -> tuple[Subscriber, Paper, int]:
@@ -50,7 +61,9 @@ def feedback(request, token, value=None):
         return _bad_link(request, error)
     if request.method == "POST":
         services.rating_record(subscriber=subscriber, paper=paper, value=value)
-        return redirect("digest:feedback", token=token, value=value)
+        return _back_in_place(request, paper, value) or redirect(
+            "digest:feedback", token=token, value=value
+        )
     rating = Rating.objects.filter(subscriber=subscriber, paper=paper).first()
     return _feedback_page(request, token, paper, value, rating=rating)
 
@@ -63,7 +76,91 @@ def feedback_undo(request, token, value):
     except BadToken as error:
         return _bad_link(request, error)
     services.rating_undo(subscriber=subscriber, paper_id=paper.id)
-    return _feedback_page(request, token, paper, value, rating=None, undone=True)
+    return _back_in_place(request, paper, None) or _feedback_page(
+        request, token, paper, value, rating=None, undone=True
+    )
+
+
+def _back_in_place(request, paper, value):
+    """For a rating made in place (digest page, search): the page it was made on, or JSON
+    for the page's script; None for a rating from an email link."""
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"paper": paper.id, "rating": value})
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return redirect(f"{back}#paper-{paper.id}")
+    return None
+
+
+def rating_forms(subscriber_id: int, papers, ratings: dict[int, int]) -> list[dict]:
+    """What the rate-in-place buttons of ``papers`` need: a feedback token and the rating."""
+    return [
+        {
+            "token": make_token(subscriber_id, "feedback", p=paper.id),
+            "rating": ratings.get(paper.id),
+        }
+        for paper in papers
+    ]
+
+
+@require_GET
+def digest_page(request, token):
+    """A digest as a page ("view in browser"): read-only, its papers can be rated in place."""
+    try:
+        payload = read_token(token, "digest", max_age=settings.FEEDBACK_LINK_MAX_AGE)
+    except BadToken as error:
+        return _bad_link(request, error)
+    digest = selectors.digest_with_papers(subscriber_id=payload["s"], digest_id=payload.get("d"))
+    if digest is None:
+        raise Http404("This digest no longer exists.")
+    items = list(digest.items.all())
+    papers = [item.paper for item in items]
+    ratings = selectors.ratings_of(subscriber_id=digest.subscriber_id, papers=papers)
+    rates = rating_forms(digest.subscriber_id, papers, ratings)
+    context = {
+        "digest": digest,
+        "covers": editions.covers(digest, digest.subscriber),
+        "entries": list(zip(items, rates, strict=True)),
+        "here": request.path,
+        "rating_choices": RATING_CHOICES,
+    }
+    return render(request, "digest/digest_page.html", context)
+
+
+@require_GET
+def paper_search(request):
+    """``/papers/?q=``: the paper history ranked for the query as for an interest phrase.
+
+    A signed-in reader can rate results in place and follow the query as an interest.
+    """
+    query = " ".join(CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")).split())
+    problem, results = "", []
+    if len(query) > SEARCH_QUERY_MAX:
+        problem = f"A search is at most {SEARCH_QUERY_MAX} characters; try fewer words."
+    elif query:
+        results = selectors.paper_search(query)
+    page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    papers = [paper for paper, _ in page]
+    subscriber = Subscriber.objects.filter(id=request.session.get(SESSION_KEY)).first()
+    if subscriber is not None:
+        ratings = selectors.ratings_of(subscriber_id=subscriber.id, papers=papers)
+        rates = rating_forms(subscriber.id, papers, ratings)
+        following = subscriber.interests.filter(phrase__iexact=query).exists()
+    else:
+        rates, following = [None] * len(papers), False
+    context = {
+        "query": query,
+        "problem": problem,
+        "page": page,
+        "entries": list(zip(papers, rates, strict=True)),
+        "subscriber": subscriber,
+        "can_follow": bool(
+            subscriber and query and len(query) <= PHRASE_MAX and not problem and not following
+        ),
+        "here": request.get_full_path(),
+        "rating_choices": RATING_CHOICES,
+    }
+    return render(request, "digest/search.html", context)
 
 
 def _feedback_page(request, token, paper, value, *, rating, undone=False):
@@ -106,6 +203,15 @@ def rating_undo(request, subscriber, paper_id):
     if services.rating_undo(subscriber=subscriber, paper_id=paper_id):
         messages.success(request, "Your rating was removed.")
     return redirect(reverse("accounts:account") + "#ratings")
+
+
+@require_POST
+@subscriber_required
+def feed_reset(request, subscriber):
+    """A new secret feed URL; the old one stops working (for a URL that leaked)."""
+    services.feed_token_reset(subscriber=subscriber)
+    messages.success(request, "Your feed has a new address. Update it in your feed reader.")
+    return redirect(reverse("accounts:account") + "#feed")
 
 
 @require_GET

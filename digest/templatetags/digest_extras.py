@@ -3,7 +3,9 @@
 from typing import NamedTuple
 
 from django import template
+from django.urls import reverse
 
+from accounts import links
 from digest import selectors
 from digest.ranking import LIKED_PREFIX
 
@@ -28,3 +30,20 @@ def reasons(terms: list[str] | None) -> Reasons:
 @register.simple_tag
 def rated_papers(subscriber):
     return selectors.ratings_for(subscriber=subscriber)
+
+
+@register.simple_tag
+def digest_page_url(digest) -> str:
+    """The digest's own page (see ``digest.views.digest_page``)."""
+    return links.digest_path(digest)
+
+
+@register.simple_tag
+def feed_url(subscriber) -> str:
+    """The reader's personal Atom feed (see ``digest.feeds``)."""
+    return links.absolute(reverse("digest:feed", args=[subscriber.feed_token]))
+
+
+@register.simple_tag
+def last_edition(subscriber):
+    return selectors.last_edition(subscriber=subscriber)

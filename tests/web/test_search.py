@@ -1,0 +1,82 @@
+import re
+
+import pytest
+from django.test import Client
+
+from accounts.models import Interest
+from digest.models import Paper, Rating
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(response):
+    section = response.content.decode().split('id="results"')[1]
+    return re.findall(r'<div class="title"><a href="[^"]*">([^<]+)</a>', section)
+
+
+def test_it_finds_a_paper_by_words_of_its_abstract(client, papers):
+    # Words from the abstract of "Why Can't Transformers Learn Multiplication? ..."
+    response = client.get("/papers/", {"q": "implicit chain-of-thought multiplication"})
+
+    assert response.status_code == 200
+    assert titles(response)[0].startswith("Why Can&#x27;t Transformers Learn Multiplication?")
+
+
+def test_it_pages_through_many_results(client, papers):
+    first = client.get("/papers/", {"q": "transformer"})
+    second = client.get("/papers/", {"q": "transformer", "page": 2})
+
+    assert len(titles(first)) == 20
+    assert titles(second) and set(titles(first)).isdisjoint(titles(second))
+    assert 'href="?q=transformer&amp;page=2"' in first.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "<script>alert(1)</script>", "the of and", "zzqxv", "%00\x00"]
+    + ["'; --", "\\", "日本語"],
+)
+@pytest.mark.parametrize("reader", ["visitor", "signed in"])
+def test_an_empty_or_hostile_search_gives_a_clear_empty_page(signed_in, papers, query, reader):
+    response = (signed_in if reader == "signed in" else Client()).get("/papers/", {"q": query})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in page
+    assert "Type a few words" in page or "No paper matches" in page
+    assert 'class="title"' not in page
+
+
+def test_an_overlong_search_says_so_and_searches_nothing(client, papers):
+    response = client.get("/papers/", {"q": "speech " * 100})
+
+    page = response.content.decode()
+    assert "A search is at most 200 characters" in page
+    assert 'class="title"' not in page
+
+
+def test_a_signed_in_reader_rates_a_result_in_place_and_follows_the_search(
+    signed_in, subscriber, papers
+):
+    path = "/papers/?q=multi-digit+multiplication"
+    page = signed_in.get(path).content.decode()
+    more = re.findall(r'action="(/feedback/[^"]+/more/)"', page)[0]
+
+    rated = signed_in.post(more, {"next": path})
+    followed = signed_in.post(
+        "/account/interests/", {"phrases": re.search(r'name="phrases" value="([^"]+)"', page)[1]}
+    )
+
+    assert rated["Location"].startswith(path + "#paper-")
+    assert Rating.objects.get(subscriber=subscriber).paper.title.startswith("Why Can't")
+    assert followed.status_code == 302
+    assert Interest.objects.filter(subscriber=subscriber, phrase="multi-digit multiplication")
+    assert "Follow “multi-digit multiplication”" not in signed_in.get(path).content.decode()
+
+
+def test_a_visitor_sees_results_without_rating_buttons(client, papers):
+    page = client.get("/papers/", {"q": "speech recognition"}).content.decode()
+
+    assert 'class="title"' in page
+    assert "/feedback/" not in page and "Follow" not in page
+    assert Paper.objects.exists()
