@@ -41,8 +41,13 @@ PHRASE_WEIGHT = 0.5
 word pairs outweigh the words themselves; 0 loses phrase matching)."""
 
 COVERAGE_POWER = 2.0
-"""A phrase's match with a paper is scaled by the IDF-weighted share of the phrase's words
-the paper contains, to this power (measured on the dev judgments: 1 to 4 all beat 0)."""
+"""A phrase's match with a paper is scaled by the share of the phrase's information the
+paper contains, to this power (measured on the dev judgments: 1 to 4 all beat 0)."""
+
+FLOOR = 0.5
+"""A paper matches an interest phrase only when it contains at least half of the phrase's
+information (see ``PaperIndex.coverage``): more than its generic words, and for a
+two-word phrase its more informative word. Not tuned: the least that is most of it."""
 
 EXCLUDE_THRESHOLD = 0.12
 """Cosine similarity between an excluded phrase and a paper above which the paper is dropped."""
@@ -158,6 +163,50 @@ def paper_text(title: str, abstract: str) -> str:
     return f"{title}. {abstract}"
 
 
+_DEFINITION = re.compile(r"([^.;:()]+)\(([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?)s?\)")
+"""Words before a parenthesized acronym: "... graph neural networks (GNNs)"."""
+
+
+def mine_acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """Acronym -> long form, as the texts define them ("automatic speech recognition (ASR)").
+
+    The long form is the shortest run of words before the parentheses whose letters
+    spell the acronym in order, its first letter starting a word (Schwartz and Hearst's
+    algorithm); an acronym defined more than one way keeps its most frequent long form.
+    An acronym the texts write more often as a lower-case word than they define it
+    ("GET", "VAR") or a stop word ("IS") is left out.
+    """
+    found: dict[str, Counter] = {}
+    written_as_word: Counter = Counter()
+    for text in texts:
+        for before, acronym in _DEFINITION.findall(text):
+            words = before.split()[-min(len(acronym) + 5, 2 * len(acronym)) :]
+            long_form = _long_form(acronym.lower(), " ".join(words).lower())
+            if long_form and len(_TOKEN.findall(long_form)) > 1:
+                found.setdefault(acronym.lower(), Counter())[long_form] += 1
+            written_as_word.update(w for w in _TOKEN.findall(text) if w.islower())
+    return {
+        acronym: forms.most_common(1)[0][0]
+        for acronym, forms in found.items()
+        if written_as_word[acronym] < forms.total() and _is_kept(acronym)
+    }
+
+
+def _long_form(acronym: str, text: str) -> str | None:
+    """The end of ``text`` whose letters spell ``acronym`` (Schwartz and Hearst, 2003)."""
+    letters = [c for c in acronym if c.isalnum()]
+    at = len(text) - 1
+    for i in range(len(letters) - 1, -1, -1):
+        while at >= 0 and (
+            text[at] != letters[i] or (i == 0 and at > 0 and text[at - 1].isalnum())
+        ):
+            at -= 1
+        if at < 0:
+            return None
+        at -= 1
+    return " ".join(_TOKEN.findall(text[at + 1 :])) or None
+
+
 @dataclass(frozen=True)
 class PaperIndex:
     """The TF-IDF model of the paper history and the l2-normalized paper vectors.
@@ -166,7 +215,8 @@ class PaperIndex:
     in queries (``PHRASE_WEIGHT`` for two-word terms); ``rated_vectors`` are the papers as
     they move a profile when rated (their ``RATED_PAPER_TERMS`` strongest query-weighted
     terms, l2-normalized); ``popularity`` (0-1, from upvotes) and
-    ``published`` (days since 1970, NaN when unknown) feed the priors.
+    ``published`` (days since 1970, NaN when unknown) feed the priors; ``long_forms``
+    maps each acronym the history defines (as a stem) to its long form's stems and text.
     """
 
     vectorizer: TfidfVectorizer
@@ -177,6 +227,7 @@ class PaperIndex:
     titles: list[str]
     popularity: np.ndarray
     published: np.ndarray
+    long_forms: dict[str, tuple[list[str], str]]
 
     @classmethod
     def fit(
@@ -194,6 +245,14 @@ class PaperIndex:
             analyzer=analyzer, sublinear_tf=True, norm=None, dtype=np.float32
         )
         matrix = normalize(vectorizer.fit_transform(docs).tocsr())
+        known = vectorizer.vocabulary_
+        long_forms = {
+            analyzer.stems(acronym)[0]: (stems, long_form)
+            for acronym, long_form in mine_acronyms(docs).items()
+            if (stems := analyzer.stems(long_form))
+            and all(stem in known for stem in stems)
+            and analyzer.stems(acronym)
+        }
         # Each stem is shown as its most frequent word, the shortest of equally frequent.
         words: dict[str, str] = {}
         for (stem, word), _ in sorted(
@@ -224,10 +283,16 @@ class PaperIndex:
             titles=list(titles),
             popularity=np.log1p(votes) / max(np.log1p(votes.max(initial=0)), 1.0),
             published=np.asarray(days, dtype=float),
+            long_forms=long_forms,
         )
 
     def __len__(self) -> int:
         return self.matrix.shape[0]
+
+    def expanded(self, phrase: str) -> str:
+        """The phrase followed by the long form of each acronym in it the history defines."""
+        stems = self.vectorizer.analyzer.stems(phrase)
+        return " ".join([phrase, *(self.long_forms[s][1] for s in stems if s in self.long_forms)])
 
     def phrase_vectors(self, phrases: Sequence[str]) -> sp.csr_matrix:
         """One row per phrase, in the papers' term space, of unit length counting unseen words.
@@ -252,25 +317,30 @@ class PaperIndex:
         return (sp.diags(scale) @ weighted).tocsr().astype(np.float32)
 
     def coverage(self, phrases: Sequence[str], presence: sp.csr_matrix) -> sp.csr_matrix:
-        """Phrases x papers: the IDF-weighted share of each phrase's words a paper contains.
+        """Phrases x papers: the share of each phrase's information a paper contains.
 
+        A word's information is ``log((n + 1) / (df + 1))`` (the smoothed IDF less one),
+        so a word in nearly every paper ("models", "learning") carries almost none and a
+        paper that shares only such words with a phrase covers little of it.
         ``presence`` is terms x papers (1 where a paper has the term). A compound word
         ("pre-training", "pretraining") counts only when the paper has all its pieces;
-        unseen words count with the IDF of a term in no paper and are never covered.
+        unseen words count with the information of a term in no paper and are never covered.
+        An acronym the history defines ("ASR") is also covered by all words of its long
+        form ("automatic speech recognition"), with the acronym's information.
         """
         analyzer = self.vectorizer.analyzer
-        known, idf = self.vectorizer.vocabulary_, self.vectorizer.idf_
-        unseen_idf = np.log(len(self) + 1) + 1
+        known, information = self.vectorizer.vocabulary_, self.vectorizer.idf_ - 1
+        unseen = np.log(len(self) + 1)
         unit_ids: dict[tuple[str, ...], int] = {}
         rows, cols, weights = [], [], []
         for row, phrase in enumerate(phrases):
             units = analyzer.units(phrase)
-            unit_idf = [
-                sum(idf[known[stem]] if stem in known else unseen_idf for stem in unit)
+            unit_information = [
+                sum(information[known[stem]] if stem in known else unseen for stem in unit)
                 for unit in units
             ]
-            total = sum(unit_idf)
-            for unit, value in zip(units, unit_idf, strict=True):
+            total = max(sum(unit_information), 1e-9)
+            for unit, value in zip(units, unit_information, strict=True):
                 if all(stem in known for stem in unit):
                     rows.append(row)
                     cols.append(unit_ids.setdefault(unit, len(unit_ids)))
@@ -278,21 +348,35 @@ class PaperIndex:
         shares = sp.csr_matrix(
             (weights, (rows, cols)), shape=(len(phrases), len(unit_ids)), dtype=np.float32
         )
-        sizes = np.asarray([len(unit) for unit in unit_ids], dtype=np.int64)
-        unit_terms = sp.csr_matrix(
+        # Each unit is found through itself or, for an acronym, its long form.
+        spellings: dict[tuple[str, ...], int] = {}
+        unit_rows, spelling_cols = [], []
+        for unit, unit_id in unit_ids.items():
+            long_form = self.long_forms.get(unit[0]) if len(unit) == 1 else None
+            for spelling in (unit, tuple(long_form[0])) if long_form else (unit,):
+                unit_rows.append(unit_id)
+                spelling_cols.append(spellings.setdefault(spelling, len(spellings)))
+        either = sp.csr_matrix(
+            (np.ones(len(unit_rows), np.float32), (unit_rows, spelling_cols)),
+            shape=(len(unit_ids), len(spellings)),
+        )
+        sizes = np.asarray([len(spelling) for spelling in spellings], dtype=np.int64)
+        spelling_terms = sp.csr_matrix(
             (
                 np.ones(sizes.sum(), np.float32),
                 (
-                    np.repeat(np.arange(len(unit_ids)), sizes),
-                    [known[stem] for unit in unit_ids for stem in unit],
+                    np.repeat(np.arange(len(spellings)), sizes),
+                    [known[stem] for spelling in spellings for stem in spelling],
                 ),
             ),
-            shape=(len(unit_ids), len(self.terms)),
+            shape=(len(spellings), len(self.terms)),
         )
-        # Units x papers: 1 where a paper has every term of the unit.
-        found = (unit_terms @ presence).tocsr()
+        # Spellings x papers: 1 where a paper has every term of the spelling.
+        found = (spelling_terms @ presence).tocsr()
         found.data = (found.data == np.repeat(sizes, np.diff(found.indptr))).astype(np.float32)
         found.eliminate_zeros()
+        found = (either @ found).tocsr()
+        found.data = np.minimum(found.data, 1)
         return (shares @ found).tocsr()
 
     def prior(
@@ -370,7 +454,7 @@ class Profiles:
         phrase_ids: dict[str, int] = {}
         rows, cols, weights, excluded = [], [], [], []
         for row, phrase, weight, is_excluded in interests:
-            key = " ".join(phrase.lower().split())
+            key = " ".join(phrase.split())
             rows.append(row)
             cols.append(phrase_ids.setdefault(key, len(phrase_ids)))
             weights.append(weight)
@@ -449,6 +533,8 @@ def recommend(
     recency_weight: float = 0.0,
     today: date | None = None,
     diversity: float = DIVERSITY,
+    floor: float = FLOOR,
+    coverage_power: float = COVERAGE_POWER,
 ) -> Recommendations:
     """Each subscriber's best candidate papers.
 
@@ -473,12 +559,16 @@ def recommend(
     candidates = np.asarray(candidates, dtype=np.int64)
     paper_vectors = index.matrix[candidates]
     papers_by_term = paper_vectors.T.tocsr()
-    phrase_vectors = index.phrase_vectors(profiles.phrases)
+    phrase_vectors = index.phrase_vectors([index.expanded(p) for p in profiles.phrases])
     coverage = index.coverage(profiles.phrases, (papers_by_term > 0).astype(np.float32))
-    coverage = coverage.power(COVERAGE_POWER).tocsr()
-    # Phrases x candidates: each phrase's cosine with a paper, scaled by its coverage.
-    phrase_scores = (phrase_vectors @ papers_by_term).multiply(coverage).tocsr()
-    coverage_by_paper = coverage.T.tocsr() if explain else None
+    cosines = (phrase_vectors @ papers_by_term).tocsr()
+    # Phrases x candidates: each phrase's cosine with a paper, scaled by its coverage, where
+    # the paper covers at least ``floor`` of it.
+    matched = coverage.copy()
+    matched.data = np.where(matched.data >= floor, matched.data**coverage_power, 0)
+    matched.eliminate_zeros()
+    phrase_scores = cosines.multiply(matched).tocsr()
+    scores_by_paper = phrase_scores.T.tocsr() if explain else None
     prior = index.prior(
         candidates,
         popularity_weight=popularity_weight,
@@ -502,7 +592,6 @@ def recommend(
         feedback = profiles.feedback[start:stop]
         query = interest + feedback @ index.rated_vectors if feedback.nnz else interest
         inverse_norms = _inverse_norms(query)
-        scale = sp.diags(inverse_norms)
         # Matches are (interest weights | rating weights) x (phrase scores ; rated papers'
         # cosines), in units of the subscriber's strongest interest: ``min_score`` then
         # means the same for one interest or ten. Times strongest / |query| it is the score.
@@ -518,7 +607,7 @@ def recommend(
             rated = np.unique(feedback.indices)
             weights = sp.hstack([weights, unit @ feedback[:, rated]]).tocsr()
             features = sp.vstack([phrase_scores, index.rated_vectors[rated] @ papers_by_term])
-        blocked = _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column)
+        blocked = _blocked(profiles, start, stop, cosines, candidate_column)
         extra = int(np.diff(blocked.indptr).max()) if blocked.nnz else 0
         if top_n == 0 or len(candidates) == 0:
             product = sp.csr_matrix((stop - start, len(candidates)), dtype=np.float32)
@@ -540,14 +629,11 @@ def recommend(
         if explain:
             terms.extend(
                 _explain(
-                    _coverage_weighted(
-                        (scale @ chunk_interests).tocsr()[rows],
-                        coverage_by_paper[cols],
-                        phrase_vectors,
-                    ),
-                    (scale @ feedback).tocsr()[rows],
+                    chunk_interests[rows].multiply(scores_by_paper[cols]).tocsr(),
+                    feedback[rows],
                     paper_vectors[cols],
                     index,
+                    profiles.phrases,
                 )
             )
 
@@ -562,32 +648,25 @@ def recommend(
     )
 
 
-def _coverage_weighted(weights, coverage, phrase_vectors) -> sp.csr_matrix:
-    """Queries for (subscriber, paper) pairs: phrase weights times the phrases' coverage."""
-    return (weights.multiply(coverage).tocsr() @ phrase_vectors).tocsr()
-
-
 def _inverse_norms(matrix: sp.csr_matrix) -> np.ndarray:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0).astype(np.float32)
 
 
-def _blocked(profiles, start, stop, phrase_vectors, papers_by_term, candidate_column):
-    """Subscribers x candidates: papers already seen, or about an excluded phrase."""
+def _blocked(profiles, start, stop, cosines, candidate_column):
+    """Subscribers x candidates: papers already seen, or about an excluded phrase
+    (``cosines`` is phrases x candidates)."""
     seen = profiles.seen[start:stop].tocoo()
     columns = candidate_column[seen.col]
     on_candidates = columns >= 0
-    shape = (stop - start, papers_by_term.shape[1])
+    shape = (stop - start, cosines.shape[1])
     blocked = sp.csr_matrix(
         (np.ones(on_candidates.sum(), bool), (seen.row[on_candidates], columns[on_candidates])),
         shape=shape,
     )
     excludes = profiles.excludes[start:stop]
     if excludes.nnz:
-        about_excluded = (excludes @ phrase_vectors) @ papers_by_term
-        about_excluded.data = about_excluded.data > EXCLUDE_THRESHOLD
-        about_excluded.eliminate_zeros()
-        blocked = blocked + about_excluded.astype(bool)
+        blocked = blocked + (excludes @ (cosines > EXCLUDE_THRESHOLD)).astype(bool)
     return blocked.tocsr()
 
 
@@ -657,25 +736,20 @@ def _best(rows, cols, values, limits, duplicates, diversity):
     return kept // width, column.ravel()[kept].astype(np.int64), value.ravel()[kept]
 
 
-def _explain(interest, feedback, papers, index: PaperIndex) -> list[list[str]]:
-    """For each (query, paper) row pair, what added most to the pair's score.
+def _explain(interest, feedback, papers, index: PaperIndex, phrases) -> list[list[str]]:
+    """For each (subscriber, paper) row pair, what added most to the pair's score.
 
-    The score is the sum of each term's query weight (the interest phrases' weights, each
-    phrase scaled by its coverage of that paper) times the paper's weight, plus each rated
-    paper's Rocchio weight times its cosine with the paper.
+    ``interest`` holds each interest phrase's part of the score (its weight times its
+    coverage-scaled cosine with the paper): a phrase is named as the reader typed it.
+    A liked paper's part is its Rocchio weight times its similarity to the paper.
     """
-    contributions = interest.multiply(papers).tocsr()
-    contributions.eliminate_zeros()
-    rows = np.repeat(np.arange(contributions.shape[0]), np.diff(contributions.indptr))
-    order = np.lexsort((-contributions.data, rows))
-    rows, cols, values = rows[order], contributions.indices[order], contributions.data[order]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
-    keep = rank < EXPLAIN_TERMS
-    reasons: list[list[tuple[float, str]]] = [[] for _ in range(contributions.shape[0])]
-    for row, value, term in zip(
-        rows[keep].tolist(), values[keep].tolist(), index.terms[cols[keep]].tolist(), strict=True
+    rows = np.repeat(np.arange(interest.shape[0]), np.diff(interest.indptr))
+    reasons: list[list[tuple[float, str]]] = [[] for _ in range(interest.shape[0])]
+    for row, value, phrase in zip(
+        rows.tolist(), interest.data.tolist(), interest.indices.tolist(), strict=True
     ):
-        reasons[row].append((value, term))
+        if value > 0:
+            reasons[row].append((value, phrases[phrase]))
     if feedback.nnz:
         rated = feedback.tocoo()
         liked = rated.data > 0
