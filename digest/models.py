@@ -69,6 +69,9 @@ class Digest(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped (no matching papers)"
 
+    NOTHING_MATCHED = "nothing matched your interests today"
+    """The note on a digest skipped because no candidate paper passed the floor."""
+
     subscriber = models.ForeignKey(Subscriber, models.CASCADE, related_name="digests")
     edition = models.DateField(help_text="The subscriber's local date this digest is for.")
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING, db_index=True)

@@ -395,7 +395,9 @@ def digest_send_batch(
         item.paper = papers[item.paper_id]
         items_of[item.digest_id].append(item)
     empty = [d.id for d in digests if not items_of[d.id]]
-    Digest.objects.filter(id__in=empty).update(status=Digest.Status.SKIPPED, claim_token="")
+    Digest.objects.filter(id__in=empty).update(
+        status=Digest.Status.SKIPPED, claim_token="", error=Digest.NOTHING_MATCHED
+    )
     result.skipped += len(empty)
 
     done = []
