@@ -560,7 +560,8 @@ def recommend(
     paper_vectors = index.matrix[candidates]
     papers_by_term = paper_vectors.T.tocsr()
     phrase_vectors = index.phrase_vectors([index.expanded(p) for p in profiles.phrases])
-    coverage = index.coverage(profiles.phrases, (papers_by_term > 0).astype(np.float32))
+    presence = (papers_by_term > 0).astype(np.float32)
+    coverage = index.coverage(profiles.phrases, presence)
     cosines = (phrase_vectors @ papers_by_term).tocsr()
     # Phrases x candidates: each phrase's cosine with a paper, scaled by its coverage, where
     # the paper covers at least ``floor`` of it.
@@ -568,7 +569,7 @@ def recommend(
     matched.data = np.where(matched.data >= floor, matched.data**coverage_power, 0)
     matched.eliminate_zeros()
     phrase_scores = cosines.multiply(matched).tocsr()
-    scores_by_paper = phrase_scores.T.tocsr() if explain else None
+    scores_by_paper = phrase_scores.T.tocsr()
     prior = index.prior(
         candidates,
         popularity_weight=popularity_weight,
@@ -603,10 +604,16 @@ def recommend(
         strongest = np.where(strongest > 0, strongest, 1.0).astype(np.float32)
         unit = sp.diags(1 / strongest)
         weights, features = (unit @ chunk_interests).tocsr(), phrase_scores
+        liked_close = sp.csr_matrix((stop - start, len(candidates)), dtype=np.float32)
+        rated, close = np.zeros(0, np.int64), sp.csr_matrix((0, len(candidates)))
         if feedback.nnz:
             rated = np.unique(feedback.indices)
             weights = sp.hstack([weights, unit @ feedback[:, rated]]).tocsr()
             features = sp.vstack([phrase_scores, index.rated_vectors[rated] @ papers_by_term])
+            # Subscribers x candidates: close to a liked paper (half its title's information).
+            close = index.coverage([index.titles[r] for r in rated], presence)
+            close.data = (close.data >= floor).astype(np.float32)
+            liked_close = ((feedback[:, rated] > 0).astype(np.float32) @ close).tocsr()
         blocked = _blocked(profiles, start, stop, cosines, candidate_column)
         extra = int(np.diff(blocked.indptr).max()) if blocked.nnz else 0
         if top_n == 0 or len(candidates) == 0:
@@ -621,6 +628,13 @@ def recommend(
                 n_threads=n_threads,
             )
         rows, cols, values = _unblocked(product, blocked)
+        if liked_close.nnz:
+            # Likes move every match, but a paper enters only by matching an interest or
+            # being close to a liked paper.
+            interest_part = chunk_interests[rows].multiply(scores_by_paper[cols]).sum(axis=1)
+            close_part = liked_close[rows, cols]
+            keep = (np.asarray(interest_part).ravel() > 0) | (np.asarray(close_part).ravel() > 0)
+            rows, cols, values = rows[keep], cols[keep], values[keep]
         values = values * (strongest * inverse_norms)[rows] * prior[cols]
         rows, cols, values = _best(rows, cols, values, limits, duplicates, diversity)
         counts.append(np.bincount(rows, minlength=stop - start))
@@ -630,7 +644,7 @@ def recommend(
             terms.extend(
                 _explain(
                     chunk_interests[rows].multiply(scores_by_paper[cols]).tocsr(),
-                    feedback[rows],
+                    _close_likes(feedback, rated, close, rows, cols),
                     paper_vectors[cols],
                     index,
                     profiles.phrases,
@@ -645,6 +659,19 @@ def recommend(
         paper=np.concatenate(papers) if papers else np.zeros(0, np.int32),
         score=np.concatenate(scores) if scores else np.zeros(0, np.float32),
         terms=terms if explain else None,
+    )
+
+
+def _close_likes(feedback, rated, close, rows, cols) -> sp.csr_matrix:
+    """(subscriber, paper) pairs x papers of the index: the Rocchio weights of the liked
+    papers (``rated``, columns of ``feedback``) each picked paper is ``close`` to."""
+    liked = feedback[rows][:, rated].tocsr()
+    liked.data = np.where(liked.data > 0, liked.data, 0)
+    near = liked.multiply(close[:, cols].T).tocsr()
+    near.eliminate_zeros()
+    near = near.tocoo()
+    return sp.csr_matrix(
+        (near.data, (near.row, rated[near.col])), shape=(len(rows), feedback.shape[1])
     )
 
 
