@@ -163,28 +163,31 @@ def paper_text(title: str, abstract: str) -> str:
     return f"{title}. {abstract}"
 
 
-_DEFINITION = re.compile(r"([^.;:()]+)\(([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?)s?\)")
-"""Words before a parenthesized acronym: "... graph neural networks (GNNs)"."""
+_ACRONYM = re.compile(r"\(([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?)s?\)")
+"""A parenthesized acronym, plural "s" apart: "(GNNs)"."""
+_CLAUSE_END = re.compile(r"[.;:()]")
 
 
 def mine_acronyms(texts: Iterable[str]) -> dict[str, str]:
     """Acronym -> long form, as the texts define them ("automatic speech recognition (ASR)").
 
-    The long form is the shortest run of words before the parentheses whose letters
-    spell the acronym in order, its first letter starting a word (Schwartz and Hearst's
-    algorithm); an acronym defined more than one way keeps its most frequent long form.
-    An acronym the texts write more often as a lower-case word than they define it
-    ("GET", "VAR") or a stop word ("IS") is left out.
+    The long form is the shortest run of words before the parentheses (in the same
+    clause) whose letters spell the acronym in order, its first letter starting a word
+    (Schwartz and Hearst's algorithm); an acronym defined more than one way keeps its most
+    frequent long form. An acronym the texts write more often as a lower-case word than
+    they define it ("GET", "VAR") or a stop word ("IS") is left out.
     """
     found: dict[str, Counter] = {}
     written_as_word: Counter = Counter()
     for text in texts:
-        for before, acronym in _DEFINITION.findall(text):
+        for match in _ACRONYM.finditer(text):
+            acronym = match.group(1)
+            before = _CLAUSE_END.split(text[max(0, match.start() - 300) : match.start()])[-1]
             words = before.split()[-min(len(acronym) + 5, 2 * len(acronym)) :]
             long_form = _long_form(acronym.lower(), " ".join(words).lower())
             if long_form and len(_TOKEN.findall(long_form)) > 1:
                 found.setdefault(acronym.lower(), Counter())[long_form] += 1
-            written_as_word.update(w for w in _TOKEN.findall(text) if w.islower())
+        written_as_word.update(w for w in _TOKEN.findall(text) if w.islower())
     return {
         acronym: forms.most_common(1)[0][0]
         for acronym, forms in found.items()
