@@ -36,7 +36,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from benchmarks.corpus import load_corpus, load_judgments  # noqa: E402
-from digest.ranking import COVERAGE_POWER, PaperIndex, Profiles, recommend  # noqa: E402
+from digest.ranking import TITLE_WEIGHT, PaperIndex, Profiles, recommend  # noqa: E402
 
 DEPTH = 20
 SIZE = 10
@@ -45,7 +45,7 @@ RATED_RANGE = range(2, 9)
 FOLDS = 5
 SEED = 0
 GRID = {
-    "coverage_power": [0.0, 1.0, 2.0, 3.0, 4.0],
+    "title_weight": [0.0, 0.5, 1.0, 2.0],
     "popularity_weight": [0.0, 0.05],
     "recency_weight": [0.0, 0.02],
 }
@@ -96,7 +96,7 @@ class Ranker:
             "popularity_weight": settings.RANKING_POPULARITY_WEIGHT,
             "recency_weight": settings.RANKING_RECENCY_WEIGHT,
             "diversity": settings.RANKING_DIVERSITY,
-            "coverage_power": COVERAGE_POWER,
+            "title_weight": TITLE_WEIGHT,
         }
 
     def rank(self, personas, *, limit=DEPTH, seen=None, feedback=None, **options):
