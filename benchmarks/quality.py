@@ -390,7 +390,7 @@ def main(argv=None):
     print(
         f"one like, over {len(added)} personas: of the {SIZE} papers it replaces mean "
         f"{np.mean(replaced):.1f} (most {max(replaced)}) and brings in mean {np.mean(added):.1f} "
-        f"(most {max(added)}, the rest filling places the floor left empty)\n"
+        f"(most {max(added)}; more than it replaces only where the floor left places empty)\n"
     )
     print(
         f"quality: nDCG@10 {means['ours']['nDCG@10']:.3f} in-sample, {folds5.mean():.3f} "
