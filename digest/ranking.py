@@ -640,7 +640,7 @@ def recommend(
                 n_threads=n_threads,
             )
         rows, cols, values = _unblocked(product, blocked)
-        if liked_close.nnz:
+        if (feedback.data > 0).any():
             # Likes move every match, but a paper enters only by matching an interest or
             # being close to a liked paper.
             interest_part = chunk_interests[rows].multiply(scores_by_paper[cols]).sum(axis=1)

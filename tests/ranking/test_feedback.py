@@ -73,6 +73,18 @@ def test_a_paper_close_to_a_liked_one_comes_in_named_after_it():
     assert after[1][2] == [LIKED_PREFIX + liked_title]
 
 
+def test_a_liked_paper_no_longer_a_candidate_brings_in_nothing_unlike_it(index):
+    liked = index.titles.index(SPEECH)
+    candidates = [row for row in range(len(index)) if row != liked]
+
+    ranked = rank(
+        index, [("object detection", False)], candidates=candidates, feedback=[(liked, 1, 0)]
+    )
+
+    assert RECOGNITION not in titles(ranked)
+    assert all("object detection" in terms for _, _, terms in ranked)
+
+
 @pytest.mark.parametrize("value", [1, -1])
 def test_feedback_from_another_subscriber_changes_nothing(index, value):
     liked = index.titles.index(SPEECH)
