@@ -6,8 +6,13 @@ Ranks the de-duplicated corpus for each persona of the judgments file (keywords 
 interests, ``exclude`` as excluded phrases) with ``digest.ranking`` exactly as the daily
 run does (same settings: minimum score, priors, diversity), and with two baselines that
 see only the keywords: plain TF-IDF cosine and BM25. Prints nDCG@10 (grade as gain),
-P@5 and Recall@20 per persona and on average, then the effect of the priors, of
-near-duplicate demotion, and of a reader's ratings (five rated papers, and 2 to 8).
+P@5 and Recall@20 per persona and on average; then the tuned settings chosen by
+cross-validation over personas (five folds with a fixed seed, and leave-one-out): each
+fold picks the grid point best on the other personas and is scored on its own, so the
+out-of-fold mean is what a setting is worth on readers it was not tuned on. Then the
+precision of what is sent (share of papers graded >= 1 among those a size-10 digest
+holds, the floor on) against plain TF-IDF's top 10, near-duplicate demotion, a reader's
+ratings (five rated papers, and 2 to 8) and how many of ten slots a single like changes.
 """
 
 from __future__ import annotations
@@ -31,11 +36,20 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from benchmarks.corpus import load_corpus, load_judgments  # noqa: E402
-from digest.ranking import PaperIndex, Profiles, recommend  # noqa: E402
+from digest.ranking import TITLE_WEIGHT, PaperIndex, Profiles, recommend  # noqa: E402
 
 DEPTH = 20
+SIZE = 10
 RATED = 5
 RATED_RANGE = range(2, 9)
+FOLDS = 5
+SEED = 0
+GRID = {
+    "title_weight": [0.0, 0.5, 1.0, 2.0],
+    "popularity_weight": [0.0, 0.05],
+    "recency_weight": [0.0, 0.02],
+}
+"""The settings of ``recommend`` chosen by cross-validation, and the values tried."""
 
 
 def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
@@ -82,6 +96,7 @@ class Ranker:
             "popularity_weight": settings.RANKING_POPULARITY_WEIGHT,
             "recency_weight": settings.RANKING_RECENCY_WEIGHT,
             "diversity": settings.RANKING_DIVERSITY,
+            "title_weight": TITLE_WEIGHT,
         }
 
     def rank(self, personas, *, limit=DEPTH, seen=None, feedback=None, **options):
@@ -152,6 +167,63 @@ def _top(personas, similarity: np.ndarray, corpus) -> dict[str, list[str]]:
         ]
         for persona, row in zip(personas, similarity, strict=True)
     }
+
+
+def grid_points() -> list[dict]:
+    return [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
+
+
+def cross_validated(table: np.ndarray, folds: list[np.ndarray]) -> tuple[np.ndarray, list[int]]:
+    """Out-of-fold score of each persona, and the grid point each fold chose.
+
+    ``table`` is grid points x personas (nDCG@10); each fold takes the grid point with the
+    best mean on the other personas (the first of equals) and scores its own personas.
+    """
+    out_of_fold, chosen = np.zeros(table.shape[1]), []
+    for held_out in folds:
+        train = np.setdiff1d(np.arange(table.shape[1]), held_out)
+        best = int(np.argmax(table[:, train].mean(axis=1)))
+        out_of_fold[held_out] = table[best, held_out]
+        chosen.append(best)
+    return out_of_fold, chosen
+
+
+def persona_folds(n: int, k: int) -> list[np.ndarray]:
+    order = np.random.default_rng(SEED).permutation(n)
+    return [np.sort(part) for part in np.array_split(order, k)]
+
+
+def sent_precision(rankings: dict[str, list[str]], qrels) -> tuple[float, int]:
+    """Share of the sent papers (each persona's first ``SIZE``) graded >= 1, and how many."""
+    sent = [(pid, k) for pid, ranked in rankings.items() for k in ranked[:SIZE]]
+    good = sum(qrels.get(pid, {}).get(k, 0) >= 1 for pid, k in sent)
+    return (good / len(sent) if sent else 0.0), len(sent)
+
+
+def one_like_changes(ranker: Ranker, personas, qrels) -> tuple[list[int], list[int]]:
+    """Per persona, how many of the ``SIZE`` papers one "more like this" replaces, and
+    how many it brings in (replacing papers, or filling places the floor left empty).
+
+    The reader likes the best-placed paper of their first digest graded >= 1 (personas
+    with none are left out); the digests with and without the like both leave it out.
+    """
+    first = ranker.rank(personas, limit=SIZE)
+    row_of = {k: i for i, k in enumerate(ranker.corpus.keys)}
+    liked = {
+        p["id"]: next(row_of[k] for k in first[p["id"]] if qrels[p["id"]].get(k, 0) >= 1)
+        for p in personas
+        if any(qrels.get(p["id"], {}).get(k, 0) >= 1 for k in first[p["id"]])
+    }
+    chosen = [p for p in personas if p["id"] in liked]
+    seen = {pid: [row] for pid, row in liked.items()}
+    before = ranker.rank(chosen, limit=SIZE, seen=seen)
+    after = ranker.rank(
+        chosen, limit=SIZE, seen=seen, feedback={pid: [(row, 1.0)] for pid, row in liked.items()}
+    )
+    return (
+        [len(set(before[p["id"]]) - set(after[p["id"]])) for p in chosen],
+        [len(set(after[p["id"]]) - set(before[p["id"]])) for p in chosen],
+    )
 
 
 def mean_top10_similarity(ranker: Ranker, rankings: dict[str, list[str]]) -> float:
@@ -243,12 +315,56 @@ def main(argv=None):
     ]
     print(f"personas below plain TF-IDF on nDCG@10: {', '.join(worse) or 'none'}\n")
 
-    no_prior = scores(ranker.rank(personas, popularity_weight=0.0, recency_weight=0.0), qrels)
+    ids = [p["id"] for p in personas]
+    tfidf = np.asarray([results["tfidf"]["nDCG@10"][pid] for pid in ids])
+    points = grid_points()
+    table = np.asarray(
+        [
+            list(scores(ranker.rank(personas, **point), qrels)["nDCG@10"].values())
+            for point in points
+        ]
+    )
+    shipped = np.asarray([results["ours"]["nDCG@10"][pid] for pid in ids])
+    print(f"cross-validation over personas of {', '.join(GRID)} (grid of {len(points)}):")
+    for name, folds in (
+        (f"{FOLDS}-fold", persona_folds(len(ids), FOLDS)),
+        ("leave-one-out", [np.asarray([i]) for i in range(len(ids))]),
+    ):
+        out_of_fold, chosen = cross_validated(table, folds)
+        worst = int(np.argmin(out_of_fold))
+        below = [ids[i] for i in np.flatnonzero(out_of_fold < tfidf)]
+        picks = sorted({str(points[c]) for c in chosen})
+        print(
+            f"  {name}: out-of-fold nDCG@10 {out_of_fold.mean():.3f} (in-sample "
+            f"{shipped.mean():.3f} as shipped, tfidf {tfidf.mean():.3f}); worst persona "
+            f"{ids[worst]} {out_of_fold[worst]:.3f}; {len(below)} of {len(ids)} below plain "
+            f"TF-IDF: {', '.join(below) or 'none'}; folds chose {'; '.join(picks)}"
+        )
+    folds5 = cross_validated(table, persona_folds(len(ids), FOLDS))[0]
+    for setting, values in GRID.items():
+        by_value = {
+            value: table[[i for i, p in enumerate(points) if p[setting] == value]]
+            for value in values
+        }
+        by_value = {v: rows[np.argmax(rows.mean(axis=1))] for v, rows in by_value.items()}
+        print(
+            f"  {setting}: in-sample nDCG@10 at the best of the other settings "
+            + ", ".join(f"{v}: {by_value[v].mean():.3f}" for v in values)
+            + f" (shipped {ranker.options[setting]})"
+        )
+
+    precision, n_sent = sent_precision(systems["ours"], qrels)
+    tfidf_precision, n_tfidf = sent_precision(systems["tfidf"], qrels)
     print(
-        f"priors: nDCG@10 {mean(no_prior['nDCG@10']):.4f} without, "
-        f"{means['ours']['nDCG@10']:.4f} with popularity_weight="
-        f"{ranker.options['popularity_weight']} recency_weight="
-        f"{ranker.options['recency_weight']}"
+        f"\nprecision of what is sent (size {SIZE}, floor on): {precision:.3f} of {n_sent} "
+        f"papers graded >= 1, against plain TF-IDF's top {SIZE}: {tfidf_precision:.3f} of "
+        f"{n_tfidf} ({precision - tfidf_precision:+.3f}); personas sent fewer than {SIZE}: "
+        + (
+            ", ".join(
+                f"{pid} {len(r[:SIZE])}" for pid, r in systems["ours"].items() if len(r) < SIZE
+            )
+            or "none"
+        )
     )
     plain = ranker.rank(personas, diversity=0.0)
     print(
@@ -268,12 +384,22 @@ def main(argv=None):
     print(
         f"feedback gain by papers rated ({RATED_RANGE.start}-{RATED_RANGE.stop - 1}): "
         + " ".join(f"{g:+.3f}" for g in gains)
-        + f", mean {np.mean(gains):+.3f}\n"
+        + f", mean {np.mean(gains):+.3f}"
+    )
+    replaced, added = one_like_changes(ranker, personas, qrels)
+    print(
+        f"one like, over {len(added)} personas: of the {SIZE} papers it replaces mean "
+        f"{np.mean(replaced):.1f} (most {max(replaced)}) and brings in mean {np.mean(added):.1f} "
+        f"(most {max(added)}; more than it replaces only where the floor left places empty)\n"
     )
     print(
-        f"quality: nDCG@10 {means['ours']['nDCG@10']:.3f} "
-        f"(tfidf {means['tfidf']['nDCG@10']:.3f}, bm25 {means['bm25']['nDCG@10']:.3f}) "
-        f"P@5 {means['ours']['P@5']:.2f} R@20 {means['ours']['R@20']:.2f}"
+        f"quality: nDCG@10 {means['ours']['nDCG@10']:.3f} in-sample, {folds5.mean():.3f} "
+        f"out-of-fold (tfidf {means['tfidf']['nDCG@10']:.3f}, bm25 "
+        f"{means['bm25']['nDCG@10']:.3f}), worst {folds5.min():.3f}, "
+        f"{int((folds5 < tfidf).sum())}/{len(ids)} below tfidf; P@5 {means['ours']['P@5']:.2f} "
+        f"R@20 {means['ours']['R@20']:.2f}; sent precision {precision:.2f} (tfidf "
+        f"{tfidf_precision:.2f}); feedback {after - before:+.3f}; one like replaces "
+        f"{np.mean(replaced):.1f} of {SIZE} (most {max(replaced)})"
     )
 
 

@@ -17,13 +17,26 @@ class Reasons(NamedTuple):
     liked: list[str]
 
 
+SHORT_TITLE_WORDS = 8
+"""A liked paper is named by its title up to a colon ("DASpeech: ..."), or its first words."""
+
+
+def short_title(title: str) -> str:
+    head = title.split(":", 1)[0].strip() if ":" in title else title
+    words = head.split()
+    return " ".join(words[:SHORT_TITLE_WORDS]) + ("…" if len(words) > SHORT_TITLE_WORDS else "")
+
+
 @register.filter
 def reasons(terms: list[str] | None) -> Reasons:
-    """Split a paper's reasons into matched keywords and the titles of liked papers."""
+    """Split a paper's reasons into the interests it matches and the liked papers it is
+    close to (by short title)."""
     terms = terms or []
     return Reasons(
         keywords=[t for t in terms if not t.startswith(LIKED_PREFIX)],
-        liked=[t.removeprefix(LIKED_PREFIX) for t in terms if t.startswith(LIKED_PREFIX)],
+        liked=[
+            short_title(t.removeprefix(LIKED_PREFIX)) for t in terms if t.startswith(LIKED_PREFIX)
+        ],
     )
 
 

@@ -37,7 +37,9 @@ def test_it_skips_a_subscriber_with_no_match_instead_of_sending_an_empty_email(
     run()
 
     assert mail.outbox == []
-    assert Digest.objects.get().status == Digest.Status.SKIPPED
+    digest = Digest.objects.get()
+    assert digest.status == Digest.Status.SKIPPED
+    assert digest.skip_reason == "no new matching papers"
 
 
 def test_it_sends_nothing_the_second_time_for_the_same_date(corpus, make_subscriber, run):

@@ -26,6 +26,19 @@ def speech_paper(title, added):
     )
 
 
+@pytest.fixture(autouse=True)
+def older_papers_on_other_topics(db):
+    """Papers long before any edition: they give words their rarity, as a real history does
+    (in a history of speech papers only, "speech recognition" would tell no paper apart)."""
+    for topic in ("image segmentation", "protein folding", "graph neural networks"):
+        Paper.objects.create(
+            source="arxiv",
+            title=f"Advances in {topic}",
+            abstract=f"We study {topic} with new methods.",
+            ingested_at=datetime(2026, 9, 1, tzinfo=UTC),
+        )
+
+
 def sent_titles(subscriber, edition):
     items = DigestItem.objects.filter(digest__subscriber=subscriber, digest__edition=edition)
     return {item.paper.title.split(":")[0] for item in items}

@@ -17,3 +17,11 @@ def test_it_shows_keywords_as_tags_and_liked_papers_by_title():
 
 def test_it_falls_back_to_your_interests_without_reasons():
     assert _why([]) == "Why: matches your interests"
+
+
+def test_a_liked_paper_is_named_by_a_short_title():
+    html = _why(["like: DASpeech: Directed Acyclic Transformer for Fast and High-quality Speech"])
+
+    assert "close to <em>DASpeech</em>, which you liked" in html
+    long = "like: " + " ".join(f"word{i}" for i in range(20))
+    assert "<em>word0 word1 word2 word3 word4 word5 word6 word7…</em>" in _why([long])

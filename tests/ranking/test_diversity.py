@@ -3,11 +3,11 @@ from digest.ranking import PaperIndex
 from .conftest import rank, titles
 
 TWIN_A = "Sparse attention for long documents"
-TWIN_B = "Sparse attention for long documents, part two"
+TWIN_B = "Sparse attention for long documents, revisited"
 OTHER = "Linear attention kernels"
 PAPERS = [
     (TWIN_A, "Sparse attention lets transformers read long documents quickly."),
-    (TWIN_B, "Sparse attention lets transformers read long documents quickly, again."),
+    (TWIN_B, "Sparse attention lets transformers read long documents quickly, revisited."),
     (OTHER, "Kernelized linear attention approximates softmax attention for long inputs."),
     ("Protein structure prediction", "We predict protein structures from amino acid sequences."),
 ]

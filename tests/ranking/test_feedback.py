@@ -1,6 +1,6 @@
 import pytest
 
-from digest.ranking import LIKED_PREFIX, Profiles, recommend
+from digest.ranking import LIKED_PREFIX, PaperIndex, Profiles, recommend
 
 from .conftest import rank, titles
 
@@ -40,22 +40,49 @@ def test_a_disliked_paper_pushes_similar_papers_down(index):
 
 def test_old_ratings_pull_less_than_new_ones(index):
     liked = index.titles.index(SPEECH)
-    interests = [("object detection", False)]
+    interests = [("end-to-end model", False)]
 
-    def score_of_recognition(age):
+    def lead_of_recognition(age):
+        """The speech paper's score over the object detection paper's."""
         ranked = rank(index, interests, seen=[liked], feedback=[(liked, 1, age)], min_score=0.0)
-        return next(score for title, score, _ in ranked if title == RECOGNITION)
+        score = {title: score for title, score, _ in ranked}
+        return score[RECOGNITION] / score[DETECTION]
 
-    assert score_of_recognition(0) > score_of_recognition(120) > 0
+    assert lead_of_recognition(0) > lead_of_recognition(120) > 1
 
 
-def test_the_liked_paper_is_named_as_a_reason(index):
+def test_a_paper_close_to_a_liked_one_comes_in_named_after_it():
+    liked_title = "Streaming speech recognition with transducers"
+    close = "Transducers for streaming speech recognition on phones"
+    index = PaperIndex.fit(
+        [liked_title, close, SPEECH, DETECTION],
+        [
+            "Low latency speech recognition of streaming audio.",
+            "Streaming speech recognition with small transducers.",
+            "We translate speech into speech in another language.",
+            "An end-to-end object detection model with a transformer decoder.",
+        ],
+    )
+    liked = index.titles.index(liked_title)
+
+    before = rank(index, [("object detection", False)], seen=[liked])
+    after = rank(index, [("object detection", False)], seen=[liked], feedback=[(liked, 1, 0)])
+
+    assert titles(before) == [DETECTION]
+    assert titles(after) == [DETECTION, close]
+    assert after[1][2] == [LIKED_PREFIX + liked_title]
+
+
+def test_a_liked_paper_no_longer_a_candidate_brings_in_nothing_unlike_it(index):
     liked = index.titles.index(SPEECH)
+    candidates = [row for row in range(len(index)) if row != liked]
 
-    ranked = rank(index, [("object detection", False)], seen=[liked], feedback=[(liked, 1, 0)])
+    ranked = rank(
+        index, [("object detection", False)], candidates=candidates, feedback=[(liked, 1, 0)]
+    )
 
-    reasons = {title: terms for title, _, terms in ranked}
-    assert LIKED_PREFIX + SPEECH in reasons[RECOGNITION]
+    assert RECOGNITION not in titles(ranked)
+    assert all("object detection" in terms for _, _, terms in ranked)
 
 
 @pytest.mark.parametrize("value", [1, -1])

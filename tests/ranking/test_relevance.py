@@ -34,3 +34,13 @@ def test_it_sends_nothing_for_a_topic_the_papers_are_not_about(sample_index):
 
 def test_it_gives_each_subscriber_at_most_their_limit(index):
     assert len(rank(index, [("diffusion", False), ("object detection", False)], limit=2)) == 2
+
+
+def test_a_paper_sharing_only_generic_words_of_a_phrase_is_not_sent(sample_index):
+    corpus = load_corpus("data/papers.jsonl")
+    text = {t: f"{t} {a}".lower() for t, a in zip(corpus.titles, corpus.abstracts, strict=True)}
+
+    ranked = titles(rank(sample_index, [("weather forecasting models", False)]))
+
+    assert ranked
+    assert all("weather" in text[title] for title in ranked)

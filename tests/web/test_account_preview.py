@@ -30,12 +30,22 @@ def test_it_previews_the_digest_and_follows_interest_changes(signed_in, subscrib
 def test_it_shows_why_each_paper_was_picked(signed_in, papers):
     section = signed_in.get("/account/").content.decode().split('id="preview"')[1]
     first = section.split("</li>")[0]
-    assert '<span class="tag">speech</span>' in first
-    assert re.search(r"score 0\.\d\d", first)
+    assert '<span class="tag">speech recognition</span>' in first
+    assert not re.search(r"score|\d\.\d", first)
 
 
 @pytest.mark.django_db
 def test_it_says_so_when_nothing_matches(signed_in, subscriber):
     page = signed_in.get("/account/").content.decode()
-    assert "No recent paper matches your interests yet" in page
+    assert "No recent paper really matches one of your interests" in page
     assert "No digest sent yet" in page
+
+
+@pytest.mark.django_db
+def test_it_says_when_fewer_papers_qualify_than_the_digest_holds(signed_in, subscriber, papers):
+    page = signed_in.get("/account/").content.decode()
+    shown = preview_titles(page)
+
+    assert 0 < len(shown) < subscriber.max_papers
+    assert f"Only {len(shown)} of your {subscriber.max_papers} papers" in page
+    assert "none is added as filler" in page
