@@ -156,6 +156,17 @@ ANYMAIL = {
     for key, value in env.ENVIRON.items()
     if key.startswith("ANYMAIL_") and value
 }
+# An ESP's tracking webhook (digest.webhooks) can stop anyone's mail: it is served only with
+# this basic-auth secret, and production with an anymail ESP refuses to start without it.
+if (
+    PRODUCTION
+    and EMAIL_BACKEND.startswith("anymail.backends.")
+    and not ANYMAIL.get("WEBHOOK_SECRET")
+):
+    raise environ.ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET (user:password) must be set when APP_ENV=production and "
+        "EMAIL_BACKEND is an anymail ESP: it protects /anymail/<esp>/tracking/"
+    )
 # Account mail (confirmation, sign-in) and digests come from different addresses.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <accounts@localhost>")
 DIGEST_FROM_EMAIL = env.str("DIGEST_FROM_EMAIL", default=f"{SITE_NAME} <digest@localhost>")
