@@ -79,12 +79,6 @@ class Subscriber(models.Model):
     def local_date(self, when=None):
         return (when or now()).astimezone(self.zone).date()
 
-    def activate(self):
-        self.status = self.Status.ACTIVE
-        self.confirmed_at = self.confirmed_at or now()
-        self.status_reason = ""
-        self.save(update_fields=["status", "confirmed_at", "status_reason"])
-
 
 class Interest(models.Model):
     subscriber = models.ForeignKey(Subscriber, models.CASCADE, related_name="interests")

@@ -1,16 +1,18 @@
 """Writes for subscribers: subscribe, confirm, sign in, interests, delivery, unsubscribe."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from digest.emails import make_message
 
-from . import links
+from . import links, selectors
 from .models import Interest, Subscriber
-from .tokens import BadToken, read_token
+from .tokens import BadToken, read_signin_token
 
 
 def _send(name: str, subscriber: Subscriber, **ctx) -> None:
@@ -49,45 +51,43 @@ def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
     return subscriber
 
 
-def _subscriber_from_link(*, token: str, purpose: str, max_age: int) -> Subscriber:
-    """The subscriber a single-use link names; BadToken if it is not (or no longer) valid."""
-    payload = read_token(token, purpose, max_age=max_age)
-    subscriber = Subscriber.objects.filter(id=payload["s"]).first()
-    if subscriber is None:
-        raise BadToken("This account no longer exists.")
-    if payload.get("n") != links.login_nonce(subscriber):
-        raise BadToken("This link was already used. Ask for a new one below.")
-    return subscriber
-
-
-def _mark_signed_in(subscriber: Subscriber) -> None:
-    now = timezone.now()
-    # Whole seconds, so that the nonce of the next link differs from the previous one.
-    if subscriber.last_login_at and int(now.timestamp()) == links.login_nonce(subscriber):
-        now += timedelta(seconds=1)
-    subscriber.last_login_at = now.replace(microsecond=0)
-    subscriber.save(update_fields=["last_login_at"])
+def _use_link(*, token: str, purpose: str, max_age: int, **changes) -> Subscriber:
+    """Use up a single-use link: one conditional UPDATE moves the subscriber's sign-in
+    nonce on (and applies ``changes``) only if it still is the link's, so of any number
+    of concurrent uses exactly one succeeds; the others get BadToken."""
+    subscriber_id, nonce = read_signin_token(token, purpose, max_age=max_age)
+    if nonce:
+        issued = datetime.fromtimestamp(nonce, UTC)
+        unused = Q(last_login_at__gte=issued, last_login_at__lt=issued + timedelta(seconds=1))
+        # Whole seconds, so the nonce of the next link differs from this one.
+        signed_in_at = max(timezone.now().replace(microsecond=0), issued + timedelta(seconds=1))
+    else:
+        unused = Q(last_login_at__isnull=True)
+        signed_in_at = timezone.now().replace(microsecond=0)
+    used = Subscriber.objects.filter(unused, id=subscriber_id).update(
+        last_login_at=signed_in_at, **changes
+    )
+    if not used:
+        selectors.subscriber_from_link(token=token, purpose=purpose, max_age=max_age)  # why
+        raise BadToken(selectors.ALREADY_USED)
+    return Subscriber.objects.get(id=subscriber_id)
 
 
 def subscriber_confirm(*, token: str) -> Subscriber:
     """Activate the subscriber a confirmation link names and sign them in (once)."""
-    with transaction.atomic():
-        subscriber = _subscriber_from_link(
-            token=token, purpose="confirm", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
-        )
-        subscriber.activate()
-        _mark_signed_in(subscriber)
-    return subscriber
+    return _use_link(
+        token=token,
+        purpose="confirm",
+        max_age=settings.ACCOUNT_CONFIRM_MAX_AGE,
+        status=Subscriber.Status.ACTIVE,
+        confirmed_at=Coalesce("confirmed_at", Value(timezone.now())),
+        status_reason="",
+    )
 
 
 def subscriber_signin(*, token: str) -> Subscriber:
     """The subscriber a sign-in link names; the link cannot be used again."""
-    with transaction.atomic():
-        subscriber = _subscriber_from_link(
-            token=token, purpose="signin", max_age=settings.ACCOUNT_SIGNIN_MAX_AGE
-        )
-        _mark_signed_in(subscriber)
-    return subscriber
+    return _use_link(token=token, purpose="signin", max_age=settings.ACCOUNT_SIGNIN_MAX_AGE)
 
 
 def subscriber_request_signin(*, email: str) -> None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("signin/", views.signin_request, name="signin_request"),
     path("signin/<str:token>/", views.signin, name="signin"),
+    path("settings/<str:token>/", views.settings_link, name="settings_link"),
     path("signout/", views.signout, name="signout"),
     path("account/", views.account, name="account"),
     path("account/delivery/", views.delivery, name="delivery"),

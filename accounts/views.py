@@ -14,11 +14,20 @@ from .models import Subscriber, known_timezones
 from .tokens import BadToken, read_token
 
 SESSION_KEY = "subscriber_id"
+# Set to "settings" for a session opened by a digest's settings link: it may change the
+# settings but not download or delete the data. A sign-in or confirmation link opens a
+# full session (no scope key).
+SCOPE_KEY = "signin_scope"
+SETTINGS_SCOPE = "settings"
 
 
-def _sign_in(request, subscriber: Subscriber) -> None:
+def _sign_in(request, subscriber: Subscriber, *, scope: str | None = None) -> None:
     request.session.cycle_key()
     request.session[SESSION_KEY] = subscriber.id
+    if scope:
+        request.session[SCOPE_KEY] = scope
+    else:
+        request.session.pop(SCOPE_KEY, None)
 
 
 def subscriber_required(view):
@@ -28,6 +37,24 @@ def subscriber_required(view):
     def wrapper(request, *args, **kwargs):
         subscriber = Subscriber.objects.filter(id=request.session.get(SESSION_KEY)).first()
         if subscriber is None:
+            return redirect("accounts:signin_request")
+        return view(request, subscriber, *args, **kwargs)
+
+    return wrapper
+
+
+def full_signin_required(view):
+    """Like ``subscriber_required``, but a session opened by a digest's settings link (which
+    a forwarded digest hands on) must first sign in with a link emailed on request."""
+
+    @wraps(view)
+    @subscriber_required
+    def wrapper(request, subscriber, *args, **kwargs):
+        if request.session.get(SCOPE_KEY) == SETTINGS_SCOPE:
+            messages.info(
+                request,
+                "To download or delete your data, sign in with a link we email you first.",
+            )
             return redirect("accounts:signin_request")
         return view(request, subscriber, *args, **kwargs)
 
@@ -75,8 +102,26 @@ def _bad_link(request, error: BadToken):
     )
 
 
+def _link_page(request, action: str, button: str, text: str):
+    """What an emailed link opens: one button that acts (POST), so a mail scanner's GET or
+    HEAD changes nothing and leaves the link usable."""
+    context = {"action": action, "button": button, "text": text}
+    return render(request, "accounts/link_action.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
     try:
+        if request.method != "POST":
+            selectors.subscriber_from_link(
+                token=token, purpose="confirm", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
+            )
+            return _link_page(
+                request,
+                "Confirm your subscription",
+                "Confirm my subscription",
+                "One click and your digest starts.",
+            )
         subscriber = services.subscriber_confirm(token=token)
     except BadToken as e:
         return _bad_link(request, e)
@@ -98,12 +143,40 @@ def signin_request(request):
     return render(request, "accounts/signin_request.html", {"form": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def signin(request, token):
     try:
+        if request.method != "POST":
+            selectors.subscriber_from_link(
+                token=token, purpose="signin", max_age=settings.ACCOUNT_SIGNIN_MAX_AGE
+            )
+            return _link_page(request, "Sign in", "Sign in", "The link works once.")
         subscriber = services.subscriber_signin(token=token)
     except BadToken as e:
         return _bad_link(request, e)
     _sign_in(request, subscriber)
+    return redirect("accounts:account")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_link(request, token):
+    """A digest's "Tune your interests" link: opens the settings (not export or delete)."""
+    try:
+        subscriber = selectors.subscriber_from_settings_link(token=token)
+    except BadToken as e:
+        return _bad_link(request, e)
+    if request.method != "POST":
+        return _link_page(
+            request,
+            "Your digest settings",
+            "Open my settings",
+            "Change your interests, how often and when your digest comes.",
+        )
+    already_full = request.session.get(SESSION_KEY) == subscriber.id and not request.session.get(
+        SCOPE_KEY
+    )
+    if not already_full:
+        _sign_in(request, subscriber, scope=SETTINGS_SCOPE)
     return redirect("accounts:account")
 
 
@@ -194,7 +267,7 @@ def interest_change(request, subscriber, pk):
 
 
 @require_POST
-@subscriber_required
+@full_signin_required
 def delete(request, subscriber):
     services.subscriber_delete(subscriber=subscriber)
     request.session.flush()

@@ -175,8 +175,11 @@ DIGEST_LIST_ID = env.str("DIGEST_LIST_ID", default="Daily paper digest <digest.l
 
 # --- Subscriber links and abuse limits --------------------------------------------------
 ACCOUNT_CONFIRM_MAX_AGE = env.int("ACCOUNT_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
-# Sign-in links (also the account link in every digest) work once, for this long.
+# Sign-in links work once, for this long.
 ACCOUNT_SIGNIN_MAX_AGE = env.int("ACCOUNT_SIGNIN_MAX_AGE", default=7 * 24 * 3600)
+# The settings link in every digest opens the account settings (not export or delete) as
+# often as wanted for this long: four weeks, so a weekly reader's last digests all work.
+ACCOUNT_SETTINGS_LINK_MAX_AGE = env.int("ACCOUNT_SETTINGS_LINK_MAX_AGE", default=28 * 24 * 3600)
 # Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
 ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Subscriber
 from accounts.tokens import BadToken, read_token
-from accounts.views import subscriber_required
+from accounts.views import full_signin_required, subscriber_required
 
 from . import selectors, services
 from .models import Paper, Rating
@@ -89,7 +89,7 @@ def rating_undo(request, subscriber, paper_id):
 
 
 @require_GET
-@subscriber_required
+@full_signin_required
 def export(request, subscriber):
     """Download my data: everything stored about the subscriber, as a JSON file."""
     response = JsonResponse(

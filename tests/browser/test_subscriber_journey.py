@@ -40,6 +40,9 @@ def test_subscribe_confirm_tune_and_unsubscribe(page, live_server, screenshot, s
 
     [confirmation] = mail.outbox
     page.goto(link_in(confirmation, live_server, "confirm"))
+    expect(page.get_by_role("heading", name="Confirm your subscription")).to_be_visible()
+    assert Subscriber.objects.get().status == Subscriber.Status.PENDING  # a GET changes nothing
+    page.get_by_role("button", name="Confirm my subscription").click()
     expect(page.get_by_text("Your subscription is confirmed")).to_be_visible()
     assert page.url == live_server.url + "/account/"
     speech = preview_titles(page)
