@@ -1,6 +1,7 @@
 """Writes for subscribers: subscribe, confirm, sign in, interests, delivery, unsubscribe."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from digest.emails import make_message
 
-from . import links, selectors
+from . import links, selectors, tasks
 from .models import Interest, Subscriber
 from .tokens import BadToken, read_signin_token
 
@@ -29,8 +30,13 @@ def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
     )
 
 
+def subscriber_queue_confirmation(*, subscriber: Subscriber) -> None:
+    """Send the confirmation email from a worker once the transaction commits."""
+    transaction.on_commit(partial(tasks.send_confirmation.delay, subscriber.id))
+
+
 def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
-    """Sign up ``email`` (double opt-in) and send the confirmation email.
+    """Sign up ``email`` (double opt-in) and queue the confirmation email.
 
     A new or still pending address gets the given interests; a known one keeps its
     own (they are changed on the account page) and gets a link that signs it in and
@@ -47,7 +53,7 @@ def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
             Interest.objects.bulk_create(
                 [Interest(subscriber=subscriber, phrase=phrase) for phrase in interests]
             )
-    subscriber_send_confirmation(subscriber=subscriber)
+    subscriber_queue_confirmation(subscriber=subscriber)
     return subscriber
 
 
@@ -91,6 +97,12 @@ def subscriber_signin(*, token: str) -> Subscriber:
 
 
 def subscriber_request_signin(*, email: str) -> None:
+    """Queue the sign-in email whatever the address: the worker looks it up, so the request
+    takes as long for an unknown address as for a known one."""
+    transaction.on_commit(partial(tasks.send_signin_link.delay, email))
+
+
+def subscriber_send_signin(*, email: str) -> None:
     """Email a sign-in link if the address is known (a confirmation if still pending)."""
     subscriber = Subscriber.objects.with_email(email).first()
     if subscriber is None:

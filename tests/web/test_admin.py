@@ -89,7 +89,7 @@ def action(staff, name, *subscribers):
 def test_action_resend_confirmation(staff, subscriber):
     pending = Subscriber.objects.create(email="pending@example.org")
     response = action(staff, "resend_confirmation", pending, subscriber)
-    assert "Confirmation sent to 1; 1 not pending" in response.content.decode()
+    assert "Confirmation queued for 1; 1 not pending" in response.content.decode()
     [message] = mail.outbox
     assert message.to == ["pending@example.org"] and "/confirm/" in message.body
 
@@ -97,7 +97,7 @@ def test_action_resend_confirmation(staff, subscriber):
 @pytest.mark.django_db
 def test_action_send_a_digest_now(staff, subscriber, papers):
     response = action(staff, "send_digest_now", subscriber)
-    assert "Digests sent: 1" in response.content.decode()
+    assert "Digests queued for 1 subscriber" in response.content.decode()
     [message] = mail.outbox
     assert message.to == [subscriber.email]
     assert Digest.objects.get(subscriber=subscriber).status == Digest.Status.SENT
