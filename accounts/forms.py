@@ -3,7 +3,9 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from email_validator import EmailNotValidError
 
+from .addresses import canonical_email
 from .models import Interest, Subscriber, known_timezones
 
 MAX_INTERESTS = 30
@@ -47,6 +49,17 @@ class InterestsField(forms.CharField):
         return phrases
 
 
+class EmailAddressField(forms.EmailField):
+    """An email address in its canonical spelling (see ``accounts.addresses``)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return canonical_email(value) if value else value
+        except EmailNotValidError as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+
 class NoColonMixin:
     """Labels read as questions and headings, without Django's trailing colon."""
 
@@ -56,7 +69,7 @@ class NoColonMixin:
 
 
 class SubscribeForm(NoColonMixin, forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         max_length=254,
         label="Email address",
         error_messages={"required": "Enter your email address."},
@@ -74,7 +87,7 @@ class SubscribeForm(NoColonMixin, forms.Form):
 
 
 class EmailForm(NoColonMixin, forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         max_length=254,
         label="Email address",
         error_messages={"required": "Enter your email address."},

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
 
+from .addresses import email_key
+
 
 @functools.cache
 def known_timezones() -> tuple[str, ...]:
@@ -21,8 +23,8 @@ def validate_timezone(value):
 
 class SubscriberQuerySet(models.QuerySet):
     def with_email(self, email: str):
-        """The subscriber with this address, whatever its case (uses the lower(email) index)."""
-        return self.annotate(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+        """The subscriber with this address, whatever its spelling (uses the lower(email) index)."""
+        return self.annotate(email_lower=Lower("email")).filter(email_lower=email_key(email))
 
 
 class Subscriber(models.Model):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from . import selectors, services
+from .addresses import email_key
 from .forms import AddInterestsForm, DeliveryForm, EmailForm, InterestForm, SubscribeForm
 from .models import Subscriber, known_timezones
 from .tokens import BadToken, read_token
@@ -62,7 +63,7 @@ def full_signin_required(view):
 
 
 def _email_key(group, request):
-    return request.POST.get("email", "").strip().lower()
+    return email_key(request.POST.get("email", ""))
 
 
 def _too_many(request, group: str) -> bool:
