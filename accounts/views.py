@@ -66,15 +66,16 @@ def _email_key(group, request):
     return email_key(request.POST.get("email", ""))
 
 
-def _too_many(request, group: str) -> bool:
-    """Count this attempt per IP address and per email address; True when over a limit."""
+def _over_limit(request, group: str) -> str | None:
+    """Count this attempt per IP address and per email address; the limit it is over
+    ("ip" or "email"), or None."""
     by_ip = is_ratelimited(
         request, group=group, key="ip", rate=settings.ACCOUNT_RATE_PER_IP, increment=True
     )
     by_email = is_ratelimited(
         request, group=group, key=_email_key, rate=settings.ACCOUNT_RATE_PER_EMAIL, increment=True
     )
-    return by_ip or by_email
+    return "ip" if by_ip else "email" if by_email else None
 
 
 TOO_MANY = "Too many requests from you or for this address. Please try again in an hour."
@@ -86,7 +87,7 @@ def subscribe(request):
     if request.method == "POST":
         if form.is_bot():
             return render(request, "accounts/check_inbox.html")
-        if _too_many(request, "subscribe"):
+        if _over_limit(request, "subscribe"):
             form.add_error(None, TOO_MANY)
             return render(request, "accounts/subscribe.html", {"form": form}, status=429)
         if form.is_valid():
@@ -135,9 +136,15 @@ def confirm(request, token):
 def signin_request(request):
     form = EmailForm(request.POST or None)
     if request.method == "POST":
-        if _too_many(request, "signin"):
+        over = _over_limit(request, "signin")
+        if over == "ip":
             form.add_error(None, TOO_MANY)
             return render(request, "accounts/signin_request.html", {"form": form}, status=429)
+        if over == "email":
+            # Requests for someone else's address must not lock them out: the links
+            # already sent still work, so say so and send no more.
+            context = {"signin": True, "already_sent": True}
+            return render(request, "accounts/check_inbox.html", context)
         if form.is_valid():
             services.subscriber_request_signin(email=form.cleaned_data["email"])
             return render(request, "accounts/check_inbox.html", {"signin": True})

@@ -74,9 +74,22 @@ def test_it_sends_a_new_confirmation_to_a_pending_address(client):
 
 
 @pytest.mark.django_db
-def test_it_limits_sign_in_requests(client, subscriber, settings):
-    settings.ACCOUNT_RATE_PER_EMAIL = "1/h"
+def test_requests_for_someone_elses_address_do_not_lock_them_out(client, subscriber, settings):
+    settings.ACCOUNT_RATE_PER_EMAIL = "3/h"
+    for n in range(6):  # an attacker asks again and again, from different addresses
+        client.post("/signin/", {"email": "reader@example.org"}, REMOTE_ADDR=f"10.0.0.{n}")
+    assert len(mail.outbox) == 3
+    own = client.post("/signin/", {"email": "reader@example.org"})
+    assert own.status_code == 200
+    assert "already sent" in own.content.decode() and "still works" in own.content.decode()
+    assert len(mail.outbox) == 3
+    assert client.post(link_in(mail.outbox[-1])).url == "/account/"
+
+
+@pytest.mark.django_db
+def test_it_limits_sign_in_requests_per_ip_address(client, subscriber, settings):
+    settings.ACCOUNT_RATE_PER_IP = "1/h"
     client.post("/signin/", {"email": "reader@example.org"})
-    refused = client.post("/signin/", {"email": "reader@example.org"})
-    assert refused.status_code == 429
+    refused = client.post("/signin/", {"email": "someone@example.org"})
+    assert refused.status_code == 429 and "Too many requests" in refused.content.decode()
     assert len(mail.outbox) == 1
