@@ -12,6 +12,7 @@ from django.utils import timezone
 from digest.emails import make_message
 
 from . import links, selectors, tasks
+from .forms import MAX_INTERESTS
 from .models import Interest, Subscriber
 from .tokens import BadToken, read_signin_token
 
@@ -38,8 +39,10 @@ def subscriber_queue_confirmation(*, subscriber: Subscriber) -> None:
 def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
     """Sign up ``email`` (double opt-in) and queue the confirmation email.
 
-    A new or still pending address gets the given interests; a known one keeps its
-    own (they are changed on the account page) and gets a link that signs it in and
+    A new address gets the given interests; a still pending one keeps those it has and
+    gets the new ones added (up to ``MAX_INTERESTS``), so nobody can replace another
+    person's choice by subscribing their address again; a confirmed one keeps its own
+    (they are changed on the account page) and gets a link that signs it in and
     re-activates it. The caller tells the visitor the same thing in every case.
     """
     with transaction.atomic():
@@ -49,9 +52,10 @@ def subscriber_subscribe(*, email: str, interests: list[str]) -> Subscriber:
             .get_or_create(defaults={"email": email.strip()})
         )
         if subscriber.status == Subscriber.Status.PENDING:
-            subscriber.interests.all().delete()
+            have = {p.lower() for p in subscriber.interests.values_list("phrase", flat=True)}
+            new = [p for p in interests if p.lower() not in have][: MAX_INTERESTS - len(have)]
             Interest.objects.bulk_create(
-                [Interest(subscriber=subscriber, phrase=phrase) for phrase in interests]
+                [Interest(subscriber=subscriber, phrase=phrase) for phrase in new]
             )
     subscriber_queue_confirmation(subscriber=subscriber)
     return subscriber

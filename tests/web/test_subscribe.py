@@ -114,3 +114,23 @@ def test_it_limits_attempts_per_ip_address(client, settings):
         REMOTE_ADDR="10.1.2.3",
     )
     assert other_ip.status_code == 200
+
+
+@pytest.mark.django_db
+def test_subscribing_a_pending_address_again_adds_interests_and_keeps_the_first(client):
+    subscribe(client, email="new@example.org", interests="robot learning, speech recognition")
+    subscribe(client, email="NEW@example.org", interests="Robot Learning, knitting")
+    subscriber = Subscriber.objects.get()
+    assert sorted(subscriber.interests.values_list("phrase", flat=True)) == [
+        "knitting",
+        "robot learning",
+        "speech recognition",
+    ]
+
+
+@pytest.mark.django_db
+def test_subscribing_a_pending_address_again_stays_within_the_interest_limit(client):
+    subscribe(client, interests=", ".join(f"topic {i}" for i in range(28)))
+    subscribe(client, interests="alpha, beta, gamma, delta")
+    phrases = set(Subscriber.objects.get().interests.values_list("phrase", flat=True))
+    assert len(phrases) == 30 and {"alpha", "beta"} <= phrases and "gamma" not in phrases
