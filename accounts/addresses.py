@@ -21,3 +21,9 @@ def email_key(address: str) -> str:
         return canonical_email(address).lower()
     except EmailNotValidError:
         return address.strip().lower()
+
+
+def mask_email(address: str) -> str:
+    """The address as a page shows it to whoever holds a link: ``r•••@example.org``."""
+    local, _, domain = address.rpartition("@")
+    return f"{local[:1]}•••@{domain}"

@@ -165,6 +165,14 @@ def subscriber_set_status(*, subscriber: Subscriber, status: str, reason: str = 
     subscriber.save(update_fields=["status", "status_reason"])
 
 
+def subscriber_make_weekly(*, subscriber: Subscriber) -> None:
+    """Weekly digests instead of daily ones (and on again if they were stopped)."""
+    subscriber.frequency = Subscriber.Frequency.WEEKLY
+    subscriber.status = Subscriber.Status.ACTIVE
+    subscriber.status_reason = ""
+    subscriber.save(update_fields=["frequency", "status", "status_reason"])
+
+
 def subscriber_unsubscribe(*, subscriber: Subscriber, reason: str = "unsubscribe link") -> None:
     subscriber_set_status(
         subscriber=subscriber, status=Subscriber.Status.UNSUBSCRIBED, reason=reason

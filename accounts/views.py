@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from . import selectors, services
-from .addresses import email_key
+from .addresses import email_key, mask_email
 from .forms import AddInterestsForm, DeliveryForm, EmailForm, InterestForm, SubscribeForm
 from .models import Subscriber, known_timezones
 from .tokens import BadToken, read_token
@@ -291,33 +291,54 @@ def _unsubscribe_subscriber(token):
     return subscriber
 
 
+ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's POST body
+
+
+def _unsubscribe_page(request, subscriber, token, note=""):
+    context = {
+        "subscriber": subscriber,
+        "masked_email": mask_email(subscriber.email),
+        "token": token,
+        "one_click": ONE_CLICK,
+        "note": note,
+    }
+    return render(request, "accounts/unsubscribe.html", context)
+
+
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
-    """One click: the link in the email (GET) or the mail client's RFC 8058 POST."""
+    """The ``List-Unsubscribe`` link. GET (what a link scanner does) shows the choices;
+    the RFC 8058 POST (``List-Unsubscribe=One-Click``), from the mail client or the page's
+    button, unsubscribes. No CSRF token: the mail client has none, and the signed token
+    in the URL already names the reader."""
     try:
         subscriber = _unsubscribe_subscriber(token)
     except BadToken as e:
         return _bad_link(request, e)
-    if subscriber.status != Subscriber.Status.UNSUBSCRIBED:
+    one_click = request.method == "POST" and request.POST.get(ONE_CLICK[0]) == ONE_CLICK[1]
+    if one_click and subscriber.status != Subscriber.Status.UNSUBSCRIBED:
         services.subscriber_unsubscribe(subscriber=subscriber)
-    return render(request, "accounts/unsubscribed.html", {"subscriber": subscriber, "token": token})
+    return _unsubscribe_page(request, subscriber, token)
 
 
 @require_POST
 def unsubscribe_change(request, token):
-    """From the unsubscribed page: pause instead, or subscribe again."""
+    """From the unsubscribe page: weekly instead, pause, or subscribe again."""
     try:
         subscriber = _unsubscribe_subscriber(token)
     except BadToken as e:
         return _bad_link(request, e)
     if subscriber.status == Subscriber.Status.BOUNCED:
         return _bad_link(request, BadToken("Emails to this address bounce; subscribe again."))
-    if request.POST.get("to") == "paused":
+    choice = request.POST.get("to")
+    if choice == "paused":
         services.subscriber_set_status(subscriber=subscriber, status=Subscriber.Status.PAUSED)
-        note = "Your digest is paused. Resume it any time from your account page."
+        note = ""  # the page's heading says it
+    elif choice == "weekly":
+        services.subscriber_make_weekly(subscriber=subscriber)
+        note = "From now on your digest comes once a week."
     else:
         services.subscriber_set_status(subscriber=subscriber, status=Subscriber.Status.ACTIVE)
         note = "Welcome back: your digest is on again."
-    context = {"subscriber": subscriber, "note": note, "token": token}
-    return render(request, "accounts/unsubscribed.html", context)
+    return _unsubscribe_page(request, subscriber, token, note)
