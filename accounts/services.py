@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
@@ -180,8 +182,16 @@ def subscriber_unsubscribe(*, subscriber: Subscriber, reason: str = "unsubscribe
 
 
 def subscriber_delete(*, subscriber: Subscriber) -> None:
-    """Remove the subscriber and everything about them: interests, digests, ratings."""
-    subscriber.delete()
+    """Remove the subscriber and everything about them: interests, digests, ratings, and
+    their address and interests in admin's change history (its entries stay, anonymous)."""
+    about_them = Q(
+        content_type=ContentType.objects.get_for_model(Subscriber), object_id=str(subscriber.id)
+    ) | Q(object_repr__icontains=subscriber.email)
+    with transaction.atomic():
+        LogEntry.objects.filter(about_them).update(
+            object_repr=f"deleted subscriber #{subscriber.id}", change_message=""
+        )
+        subscriber.delete()
 
 
 def interests_add(*, subscriber: Subscriber, phrases: list[str], excluded: bool = False) -> None:
