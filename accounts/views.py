@@ -1,7 +1,7 @@
 from functools import cache, wraps
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html_join
 from django.views.decorators.csrf import csrf_exempt
@@ -76,6 +76,30 @@ def _over_limit(request, group: str) -> str | None:
         request, group=group, key=_email_key, rate=settings.ACCOUNT_RATE_PER_EMAIL, increment=True
     )
     return "ip" if by_ip else "email" if by_email else None
+
+
+def _admin_username(group, request):
+    return request.POST.get("username", "").strip().lower()
+
+
+@require_http_methods(["GET", "POST"])
+def admin_login(request, **kwargs):
+    """Admin's login page, with at most ``ADMIN_LOGIN_RATE`` attempts per IP address and
+    per user name (django-ratelimit), so passwords cannot be guessed at speed."""
+    if request.method == "POST":
+        limited = [
+            is_ratelimited(
+                request,
+                group="admin-login",
+                key=key,
+                rate=settings.ADMIN_LOGIN_RATE,
+                increment=True,
+            )
+            for key in ("ip", _admin_username)
+        ]
+        if any(limited):
+            return render(request, "admin/login_throttled.html", status=429)
+    return admin.site.login(request, **kwargs)
 
 
 TOO_MANY = "Too many requests from you or for this address. Please try again in an hour."

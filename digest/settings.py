@@ -183,6 +183,8 @@ ACCOUNT_SETTINGS_LINK_MAX_AGE = env.int("ACCOUNT_SETTINGS_LINK_MAX_AGE", default
 # Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
 ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
+# Admin login attempts, per client IP and per user name.
+ADMIN_LOGIN_RATE = env.str("ADMIN_LOGIN_RATE", default="10/h")
 
 # --- Digest and ranking ----------------------------------------------------------------
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)

@@ -109,3 +109,21 @@ def test_action_preview_the_next_digest(staff, subscriber, papers):
     assert "Next digest preview" in page and subscriber.email in page
     assert "Speech Recognition" in page and "speech recognition" in page
     assert mail.outbox == [] and not Digest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_login_is_throttled_per_ip_and_per_user_name(client, admin_user, settings):
+    settings.ADMIN_LOGIN_RATE = "3/h"
+
+    def login(password, username="admin", ip="127.0.0.1"):
+        data = {"username": username, "password": password, "next": "/admin/"}
+        return client.post("/admin/login/", data, REMOTE_ADDR=ip)
+
+    for _ in range(3):
+        assert login("wrong").status_code == 200
+    refused = login("password")  # the right one, too late
+    assert refused.status_code == 429 and "Too many" in refused.content.decode()
+    assert client.get("/admin/").status_code == 302
+    assert login("password", ip="10.9.8.7").status_code == 429  # the user name is limited too
+    assert login("wrong", username="someone-else").status_code == 429  # and this IP
+    assert login("password", username="admin2", ip="10.1.1.1").status_code == 200
