@@ -80,3 +80,11 @@ def test_it_does_not_touch_someone_elses_interests(signed_in, subscriber):
     assert response.status_code == 404
     assert Interest.objects.filter(id=other.id).exists()
     assert signed_in.get("/definitely/not/here/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_interest_with_a_hidden_character(signed_in, subscriber):
+    response = signed_in.post("/account/interests/", {"phrases": "robot\u200d learning"})
+    assert response.status_code == 400
+    assert "invisible or control character (U+200D" in response.content.decode()
+    assert list(subscriber.interests.values_list("phrase", flat=True)) == ["speech recognition"]

@@ -134,3 +134,27 @@ def test_subscribing_a_pending_address_again_stays_within_the_interest_limit(cli
     subscribe(client, interests="alpha, beta, gamma, delta")
     phrases = set(Subscriber.objects.get().interests.values_list("phrase", flat=True))
     assert len(phrases) == 30 and {"alpha", "beta"} <= phrases and "gamma" not in phrases
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("interests", "message"),
+    [
+        ("speech\u200brecognition", "invisible or control character (U+200B"),  # zero-width
+        ("robots, \u202egninrael", "invisible or control character (U+202E"),  # RTL override
+        ("graph \x1b[31mnetworks", "invisible or control character (U+001B"),
+        ("\u2066protein\u2069 folding", "invisible or control character (U+2066, U+2069"),
+        ("diffusion\x00models", "Null characters are not allowed"),  # Django's own check
+    ],
+)
+def test_it_refuses_invisible_and_control_characters_in_interests(client, interests, message):
+    response = subscribe(client, interests=interests)
+    assert message in response.content.decode()
+    assert not Subscriber.objects.exists() and not Interest.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_interests_in_other_scripts_are_welcome(client):
+    subscribe(client, interests="Spracherkennung für Größen, 音声認識, تعلم الآلة")
+    assert Interest.objects.count() == 3
