@@ -3,8 +3,10 @@ in, on PostgreSQL and on SQLite, and none fails with a server error."""
 
 import re
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 import requests
 
@@ -25,17 +27,22 @@ MAKE_READER = (
 @pytest.fixture(params=["postgresql", "sqlite"])
 def app_env(request, tmp_path):
     if request.param == "postgresql":
-        postgres, env = request.getfixturevalue("postgres"), request.getfixturevalue("base_env")
-        postgres.sql("TRUNCATE accounts_subscriber, django_session CASCADE")
-        env = dict(env)
+        # A database of its own in the session's PostgreSQL, so other tests see no trace.
+        postgres = request.getfixturevalue("postgres")
+        name = f"race_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(postgres.url.replace("postgres://", "postgresql://")) as conn:
+            conn.autocommit = True
+            conn.execute(f"CREATE DATABASE {name}")
+        database_url = postgres.url.rpartition("/")[0] + "/" + name
     else:
-        env = django_env(
-            database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            redis_url="",
-            email_url="smtp://127.0.0.1:9/",
-            var_dir=tmp_path,
-        )
-        manage(env, "migrate", "--no-input", "-v", "0")
+        database_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    env = django_env(
+        database_url=database_url,
+        redis_url="",
+        email_url="smtp://127.0.0.1:9/",
+        var_dir=tmp_path,
+    )
+    manage(env, "migrate", "--no-input", "-v", "0")
     env["PORT"] = str(free_port())
     return env
 
