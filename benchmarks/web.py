@@ -231,8 +231,9 @@ def main():
             "SELECT count(*) FROM accounts_subscriber WHERE email LIKE 'visitor%%'"
         )[0]
         print(
-            f"new subscribers stored: {confirmations}, confirmation emails at the sink: "
-            f"{sink.total}; gunicorn peak RSS {peak / 2**20:.0f} MiB"
+            f"new subscribers stored: {confirmations}, their confirmation emails queued for a "
+            f"Celery worker (none runs here; {sink.total} at the sink); "
+            f"gunicorn peak RSS {peak / 2**20:.0f} MiB"
         )
         print(
             "bench-web: "
