@@ -1,16 +1,17 @@
 import calendar
+from functools import partial
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from digest.models import Digest, Rating
-from digest.services import digest_send_batch
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .models import Interest, Subscriber
 
 
@@ -78,22 +79,21 @@ class SubscriberAdmin(admin.ModelAdmin):
     def resend_confirmation(self, request, queryset):
         pending = queryset.filter(status=Subscriber.Status.PENDING)
         for subscriber in pending:
-            services.subscriber_send_confirmation(subscriber=subscriber)
+            services.subscriber_queue_confirmation(subscriber=subscriber)
         skipped = queryset.count() - len(pending)
         self.message_user(
-            request, f"Confirmation sent to {len(pending)}; {skipped} not pending, skipped."
+            request, f"Confirmation queued for {len(pending)}; {skipped} not pending, skipped."
         )
 
     @admin.action(description="Send a digest now")
     def send_digest_now(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
-        result = digest_send_batch(subscriber_ids=ids, now=timezone.now())
-        level = messages.WARNING if result.failed or result.retry else messages.SUCCESS
+        now = timezone.now().isoformat()
+        transaction.on_commit(partial(tasks.send_digest_now.delay, ids, now))
         self.message_user(
             request,
-            f"Digests sent: {result.sent}, skipped (inactive, no match or already sent today): "
-            f"{result.skipped}, failed: {result.failed}, to retry: {result.retry}.",
-            level,
+            f"Digests queued for {len(ids)} subscriber(s); inactive readers, readers with no "
+            "match and those already sent today's digest are skipped. See Digests for outcomes.",
         )
 
     @admin.action(description="Preview the next digest")

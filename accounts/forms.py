@@ -1,13 +1,19 @@
 import calendar
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from email_validator import EmailNotValidError
 
+from .addresses import canonical_email
 from .models import Interest, Subscriber, timezone_named
 
 MAX_INTERESTS = 30
 PHRASE_MIN, PHRASE_MAX = 2, 100
+# Control (Cc), format (Cf: zero-width and bidi marks), private-use and surrogate characters:
+# invisible in a phrase, they would make it look like another and never match a paper.
+INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs"}
 INTEREST_EXAMPLES = "speech recognition, diffusion transformers\nprotein folding"
 
 
@@ -19,6 +25,15 @@ def parse_interests(text: str) -> list[str]:
         if phrase and phrase.lower() not in seen:
             seen.add(phrase.lower())
             phrases.append(phrase)
+    for phrase in phrases:
+        hidden = [c for c in phrase if unicodedata.category(c) in INVISIBLE_CATEGORIES]
+        if hidden:
+            shown = "".join(c for c in phrase if c not in hidden)[:40]
+            raise ValidationError(
+                f"“{shown}” contains an invisible or control character "
+                f"({', '.join(sorted({f'U+{ord(c):04X}' for c in hidden}))}, e.g. a zero-width "
+                "space or a text-direction mark). Please type it again without it."
+            )
     too_short = [p for p in phrases if len(p) < PHRASE_MIN]
     too_long = [p for p in phrases if len(p) > PHRASE_MAX]
     if too_short:
@@ -45,6 +60,17 @@ class InterestsField(forms.CharField):
         if self.required and not phrases:
             raise ValidationError(self.error_messages["required"], code="required")
         return phrases
+
+
+class EmailAddressField(forms.EmailField):
+    """An email address in its canonical spelling (see ``accounts.addresses``)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return canonical_email(value) if value else value
+        except EmailNotValidError as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
 
 
 class NoColonMixin:
@@ -89,7 +115,7 @@ class TimezoneField(forms.CharField):
 
 
 class SubscribeForm(NoColonMixin, forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         max_length=254,
         label="Email address",
         error_messages={"required": "Enter your email address."},
@@ -151,7 +177,7 @@ class SubscribeForm(NoColonMixin, forms.Form):
 
 
 class EmailForm(NoColonMixin, forms.Form):
-    email = forms.EmailField(
+    email = EmailAddressField(
         max_length=254,
         label="Email address",
         error_messages={"required": "Enter your email address."},

@@ -25,6 +25,13 @@ def signin_url(subscriber) -> str:
     return absolute(reverse("accounts:signin", args=[token]))
 
 
+def settings_url(subscriber) -> str:
+    """The digest's "Tune your interests" link: opens the account settings (not export or
+    delete), as often as wanted for ``ACCOUNT_SETTINGS_LINK_MAX_AGE``."""
+    token = make_token(subscriber.id, "settings")
+    return absolute(reverse("accounts:settings_link", args=[token]))
+
+
 def unsubscribe_url(subscriber) -> str:
     token = make_token(subscriber.id, "unsubscribe")
     return absolute(reverse("accounts:unsubscribe", args=[token]))

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
 
+from .addresses import email_key
+
 
 @functools.cache
 def known_timezones() -> tuple[str, ...]:
@@ -47,8 +49,8 @@ def new_feed_token() -> str:
 
 class SubscriberQuerySet(models.QuerySet):
     def with_email(self, email: str):
-        """The subscriber with this address, whatever its case (uses the lower(email) index)."""
-        return self.annotate(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+        """The subscriber with this address, whatever its spelling (uses the lower(email) index)."""
+        return self.annotate(email_lower=Lower("email")).filter(email_lower=email_key(email))
 
 
 class Subscriber(models.Model):
@@ -111,12 +113,6 @@ class Subscriber(models.Model):
 
     def local_date(self, when=None):
         return (when or now()).astimezone(self.zone).date()
-
-    def activate(self):
-        self.status = self.Status.ACTIVE
-        self.confirmed_at = self.confirmed_at or now()
-        self.status_reason = ""
-        self.save(update_fields=["status", "confirmed_at", "status_reason"])
 
 
 class Interest(models.Model):

@@ -1,4 +1,4 @@
-"""Reads for the account page and the interest suggestions."""
+"""Reads for the account page, the interest suggestions and the links in emails."""
 
 import re
 import threading
@@ -14,7 +14,11 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from digest.models import Digest, Paper, Rating
 from digest.selectors import recommendations_for
 
+from . import links
 from .models import Subscriber
+from .tokens import BadToken, read_signin_token, read_token
+
+ALREADY_USED = "This link was already used. Ask for a new one below."
 
 ONBOARDING_PAPERS = 6
 
@@ -162,3 +166,24 @@ def interest_suggestions(*, text: str, limit: int = 8) -> list[Suggestion]:
     if len(text.strip()) < 2:
         return []
     return _suggestion_table().matching(text, limit)
+
+
+def subscriber_from_link(*, token: str, purpose: str, max_age: int) -> Subscriber:
+    """The subscriber a single-use link names, without using the link up; BadToken if it is
+    not (or no longer) valid."""
+    subscriber_id, nonce = read_signin_token(token, purpose, max_age=max_age)
+    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
+    if subscriber is None:
+        raise BadToken("This account no longer exists.")
+    if nonce != links.login_nonce(subscriber):
+        raise BadToken(ALREADY_USED)
+    return subscriber
+
+
+def subscriber_from_settings_link(*, token: str) -> Subscriber:
+    """The subscriber a digest's settings link names (reusable until it expires)."""
+    payload = read_token(token, "settings", max_age=settings.ACCOUNT_SETTINGS_LINK_MAX_AGE)
+    subscriber = Subscriber.objects.filter(id=payload["s"]).first()
+    if subscriber is None:
+        raise BadToken("This account no longer exists.")
+    return subscriber

@@ -1,16 +1,22 @@
 """Writes for subscribers: subscribe, confirm, sign in, interests, delivery, unsubscribe."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from digest.emails import make_message
 
-from . import links
+from . import links, selectors, tasks
+from .forms import MAX_INTERESTS
 from .models import Interest, Subscriber
-from .tokens import BadToken, read_token
+from .tokens import BadToken, read_signin_token
 
 
 def _send(name: str, subscriber: Subscriber, **ctx) -> None:
@@ -27,6 +33,11 @@ def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
     )
 
 
+def subscriber_queue_confirmation(*, subscriber: Subscriber) -> None:
+    """Send the confirmation email from a worker once the transaction commits."""
+    transaction.on_commit(partial(tasks.send_confirmation.delay, subscriber.id))
+
+
 def subscriber_subscribe(
     *,
     email: str,
@@ -36,10 +47,12 @@ def subscriber_subscribe(
     send_hour: int = 7,
     timezone: str = "UTC",
 ) -> Subscriber:
-    """Sign up ``email`` (double opt-in) and send the confirmation email.
+    """Sign up ``email`` (double opt-in) and queue the confirmation email.
 
-    A new or still pending address gets the given interests; a known one keeps its
-    own (they are changed on the account page) and gets a link that signs it in and
+    A new address gets the given interests; a still pending one keeps those it has and
+    gets the new ones added (up to ``MAX_INTERESTS``), so nobody can replace another
+    person's choice by subscribing their address again; a confirmed one keeps its own
+    (they are changed on the account page) and gets a link that signs it in and
     re-activates it. The caller tells the visitor the same thing in every case.
     The delivery choices are stored for a new address only.
     """
@@ -58,56 +71,61 @@ def subscriber_subscribe(
             )
         )
         if subscriber.status == Subscriber.Status.PENDING:
-            subscriber.interests.all().delete()
+            have = {p.lower() for p in subscriber.interests.values_list("phrase", flat=True)}
+            new = [p for p in interests if p.lower() not in have][: MAX_INTERESTS - len(have)]
             Interest.objects.bulk_create(
-                [Interest(subscriber=subscriber, phrase=phrase) for phrase in interests]
+                [Interest(subscriber=subscriber, phrase=phrase) for phrase in new]
             )
-    subscriber_send_confirmation(subscriber=subscriber)
+    subscriber_queue_confirmation(subscriber=subscriber)
     return subscriber
 
 
-def _subscriber_from_link(*, token: str, purpose: str, max_age: int) -> Subscriber:
-    """The subscriber a single-use link names; BadToken if it is not (or no longer) valid."""
-    payload = read_token(token, purpose, max_age=max_age)
-    subscriber = Subscriber.objects.filter(id=payload["s"]).first()
-    if subscriber is None:
-        raise BadToken("This account no longer exists.")
-    if payload.get("n") != links.login_nonce(subscriber):
-        raise BadToken("This link was already used. Ask for a new one below.")
-    return subscriber
-
-
-def _mark_signed_in(subscriber: Subscriber) -> None:
-    now = timezone.now()
-    # Whole seconds, so that the nonce of the next link differs from the previous one.
-    if subscriber.last_login_at and int(now.timestamp()) == links.login_nonce(subscriber):
-        now += timedelta(seconds=1)
-    subscriber.last_login_at = now.replace(microsecond=0)
-    subscriber.save(update_fields=["last_login_at"])
+def _use_link(*, token: str, purpose: str, max_age: int, **changes) -> Subscriber:
+    """Use up a single-use link: one conditional UPDATE moves the subscriber's sign-in
+    nonce on (and applies ``changes``) only if it still is the link's, so of any number
+    of concurrent uses exactly one succeeds; the others get BadToken."""
+    subscriber_id, nonce = read_signin_token(token, purpose, max_age=max_age)
+    if nonce:
+        issued = datetime.fromtimestamp(nonce, UTC)
+        unused = Q(last_login_at__gte=issued, last_login_at__lt=issued + timedelta(seconds=1))
+        # Whole seconds, so the nonce of the next link differs from this one.
+        signed_in_at = max(timezone.now().replace(microsecond=0), issued + timedelta(seconds=1))
+    else:
+        unused = Q(last_login_at__isnull=True)
+        signed_in_at = timezone.now().replace(microsecond=0)
+    used = Subscriber.objects.filter(unused, id=subscriber_id).update(
+        last_login_at=signed_in_at, **changes
+    )
+    if not used:
+        selectors.subscriber_from_link(token=token, purpose=purpose, max_age=max_age)  # why
+        raise BadToken(selectors.ALREADY_USED)
+    return Subscriber.objects.get(id=subscriber_id)
 
 
 def subscriber_confirm(*, token: str) -> Subscriber:
     """Activate the subscriber a confirmation link names and sign them in (once)."""
-    with transaction.atomic():
-        subscriber = _subscriber_from_link(
-            token=token, purpose="confirm", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
-        )
-        subscriber.activate()
-        _mark_signed_in(subscriber)
-    return subscriber
+    return _use_link(
+        token=token,
+        purpose="confirm",
+        max_age=settings.ACCOUNT_CONFIRM_MAX_AGE,
+        status=Subscriber.Status.ACTIVE,
+        confirmed_at=Coalesce("confirmed_at", Value(timezone.now())),
+        status_reason="",
+    )
 
 
 def subscriber_signin(*, token: str) -> Subscriber:
     """The subscriber a sign-in link names; the link cannot be used again."""
-    with transaction.atomic():
-        subscriber = _subscriber_from_link(
-            token=token, purpose="signin", max_age=settings.ACCOUNT_SIGNIN_MAX_AGE
-        )
-        _mark_signed_in(subscriber)
-    return subscriber
+    return _use_link(token=token, purpose="signin", max_age=settings.ACCOUNT_SIGNIN_MAX_AGE)
 
 
 def subscriber_request_signin(*, email: str) -> None:
+    """Queue the sign-in email whatever the address: the worker looks it up, so the request
+    takes as long for an unknown address as for a known one."""
+    transaction.on_commit(partial(tasks.send_signin_link.delay, email))
+
+
+def subscriber_send_signin(*, email: str) -> None:
     """Email a sign-in link if the address is known (a confirmation if still pending)."""
     subscriber = Subscriber.objects.with_email(email).first()
     if subscriber is None:
@@ -166,6 +184,14 @@ def subscriber_set_status(*, subscriber: Subscriber, status: str, reason: str = 
     subscriber.save(update_fields=["status", "status_reason"])
 
 
+def subscriber_make_weekly(*, subscriber: Subscriber) -> None:
+    """Weekly digests instead of daily ones (and on again if they were stopped)."""
+    subscriber.frequency = Subscriber.Frequency.WEEKLY
+    subscriber.status = Subscriber.Status.ACTIVE
+    subscriber.status_reason = ""
+    subscriber.save(update_fields=["frequency", "status", "status_reason"])
+
+
 def subscriber_unsubscribe(*, subscriber: Subscriber, reason: str = "unsubscribe link") -> None:
     subscriber_set_status(
         subscriber=subscriber, status=Subscriber.Status.UNSUBSCRIBED, reason=reason
@@ -173,8 +199,16 @@ def subscriber_unsubscribe(*, subscriber: Subscriber, reason: str = "unsubscribe
 
 
 def subscriber_delete(*, subscriber: Subscriber) -> None:
-    """Remove the subscriber and everything about them: interests, digests, ratings."""
-    subscriber.delete()
+    """Remove the subscriber and everything about them: interests, digests, ratings, and
+    their address and interests in admin's change history (its entries stay, anonymous)."""
+    about_them = Q(
+        content_type=ContentType.objects.get_for_model(Subscriber), object_id=str(subscriber.id)
+    ) | Q(object_repr__icontains=subscriber.email)
+    with transaction.atomic():
+        LogEntry.objects.filter(about_them).update(
+            object_repr=f"deleted subscriber #{subscriber.id}", change_message=""
+        )
+        subscriber.delete()
 
 
 def interests_add(*, subscriber: Subscriber, phrases: list[str], excluded: bool = False) -> None:

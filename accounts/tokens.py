@@ -1,4 +1,4 @@
-"""Signed tokens for links in emails: confirm, sign in, unsubscribe, feedback.
+"""Signed tokens for links in emails: confirm, sign in, settings, unsubscribe, feedback.
 
 A token names the subscriber and the purpose it was made for; a token made for one
 purpose is refused for another. Expiry is checked by the reader (``max_age``).
@@ -26,3 +26,11 @@ def read_token(token: str, purpose: str, *, max_age: int | None = None) -> dict:
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise BadToken("This link is not valid.")
     return payload
+
+
+def read_signin_token(token: str, purpose: str, *, max_age: int) -> tuple[int, int]:
+    """The subscriber id and sign-in nonce of a single-use (confirm or sign-in) link."""
+    payload = read_token(token, purpose, max_age=max_age)
+    if not isinstance(payload.get("n"), int):
+        raise BadToken("This link is not valid.")
+    return payload["s"], payload["n"]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("interests/suggest", views.interest_suggest, name="interest_suggest"),
     path("signin/", views.signin_request, name="signin_request"),
     path("signin/<str:token>/", views.signin, name="signin"),
+    path("settings/<str:token>/", views.settings_link, name="settings_link"),
     path("signout/", views.signout, name="signout"),
     path("account/", views.account, name="account"),
     path("account/start/", views.start, name="start"),

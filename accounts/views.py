@@ -1,7 +1,7 @@
 from functools import cache, wraps
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -11,16 +11,26 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.core import is_ratelimited
 
 from . import selectors, services
+from .addresses import email_key, mask_email
 from .forms import AddInterestsForm, DeliveryForm, EmailForm, InterestFormSet, SubscribeForm
 from .models import Subscriber, known_timezones
 from .tokens import BadToken, read_token
 
 SESSION_KEY = "subscriber_id"
+# Set to "settings" for a session opened by a digest's settings link: it may change the
+# settings but not download or delete the data. A sign-in or confirmation link opens a
+# full session (no scope key).
+SCOPE_KEY = "signin_scope"
+SETTINGS_SCOPE = "settings"
 
 
-def _sign_in(request, subscriber: Subscriber) -> None:
+def _sign_in(request, subscriber: Subscriber, *, scope: str | None = None) -> None:
     request.session.cycle_key()
     request.session[SESSION_KEY] = subscriber.id
+    if scope:
+        request.session[SCOPE_KEY] = scope
+    else:
+        request.session.pop(SCOPE_KEY, None)
 
 
 def subscriber_required(view):
@@ -36,19 +46,62 @@ def subscriber_required(view):
     return wrapper
 
 
+def full_signin_required(view):
+    """Like ``subscriber_required``, but a session opened by a digest's settings link (which
+    a forwarded digest hands on) must first sign in with a link emailed on request."""
+
+    @wraps(view)
+    @subscriber_required
+    def wrapper(request, subscriber, *args, **kwargs):
+        if request.session.get(SCOPE_KEY) == SETTINGS_SCOPE:
+            messages.info(
+                request,
+                "To download or delete your data, sign in with a link we email you first.",
+            )
+            return redirect("accounts:signin_request")
+        return view(request, subscriber, *args, **kwargs)
+
+    return wrapper
+
+
 def _email_key(group, request):
-    return request.POST.get("email", "").strip().lower()
+    return email_key(request.POST.get("email", ""))
 
 
-def _too_many(request, group: str) -> bool:
-    """Count this attempt per IP address and per email address; True when over a limit."""
+def _over_limit(request, group: str) -> str | None:
+    """Count this attempt per IP address and per email address; the limit it is over
+    ("ip" or "email"), or None."""
     by_ip = is_ratelimited(
         request, group=group, key="ip", rate=settings.ACCOUNT_RATE_PER_IP, increment=True
     )
     by_email = is_ratelimited(
         request, group=group, key=_email_key, rate=settings.ACCOUNT_RATE_PER_EMAIL, increment=True
     )
-    return by_ip or by_email
+    return "ip" if by_ip else "email" if by_email else None
+
+
+def _admin_username(group, request):
+    return request.POST.get("username", "").strip().lower()
+
+
+@require_http_methods(["GET", "POST"])
+def admin_login(request, **kwargs):
+    """Admin's login page, with at most ``ADMIN_LOGIN_RATE`` attempts per IP address and
+    per user name (django-ratelimit), so passwords cannot be guessed at speed."""
+    if request.method == "POST":
+        limited = [
+            is_ratelimited(
+                request,
+                group="admin-login",
+                key=key,
+                rate=settings.ADMIN_LOGIN_RATE,
+                increment=True,
+            )
+            for key in ("ip", _admin_username)
+        ]
+        if any(limited):
+            return render(request, "admin/login_throttled.html", status=429)
+    return admin.site.login(request, **kwargs)
 
 
 TOO_MANY = "Too many requests from you or for this address. Please try again in an hour."
@@ -60,7 +113,7 @@ def subscribe(request):
     if request.method == "POST":
         if form.is_bot():
             return render(request, "accounts/check_inbox.html")
-        if _too_many(request, "subscribe"):
+        if _over_limit(request, "subscribe"):
             form.add_error(None, TOO_MANY)
             return _subscribe_page(request, form, status=429)
         if form.is_valid():
@@ -103,8 +156,26 @@ def _bad_link(request, error: BadToken):
     )
 
 
+def _link_page(request, action: str, button: str, text: str):
+    """What an emailed link opens: one button that acts (POST), so a mail scanner's GET or
+    HEAD changes nothing and leaves the link usable."""
+    context = {"action": action, "button": button, "text": text}
+    return render(request, "accounts/link_action.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
     try:
+        if request.method != "POST":
+            selectors.subscriber_from_link(
+                token=token, purpose="confirm", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
+            )
+            return _link_page(
+                request,
+                "Confirm your subscription",
+                "Confirm my subscription",
+                "One click and your digest starts.",
+            )
         subscriber = services.subscriber_confirm(token=token)
     except BadToken as e:
         return _bad_link(request, e)
@@ -117,21 +188,55 @@ def confirm(request, token):
 def signin_request(request):
     form = EmailForm(request.POST or None)
     if request.method == "POST":
-        if _too_many(request, "signin"):
+        over = _over_limit(request, "signin")
+        if over == "ip":
             form.add_error(None, TOO_MANY)
             return render(request, "accounts/signin_request.html", {"form": form}, status=429)
+        if over == "email":
+            # Requests for someone else's address must not lock them out: the links
+            # already sent still work, so say so and send no more.
+            context = {"signin": True, "already_sent": True}
+            return render(request, "accounts/check_inbox.html", context)
         if form.is_valid():
             services.subscriber_request_signin(email=form.cleaned_data["email"])
             return render(request, "accounts/check_inbox.html", {"signin": True})
     return render(request, "accounts/signin_request.html", {"form": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def signin(request, token):
     try:
+        if request.method != "POST":
+            selectors.subscriber_from_link(
+                token=token, purpose="signin", max_age=settings.ACCOUNT_SIGNIN_MAX_AGE
+            )
+            return _link_page(request, "Sign in", "Sign in", "The link works once.")
         subscriber = services.subscriber_signin(token=token)
     except BadToken as e:
         return _bad_link(request, e)
     _sign_in(request, subscriber)
+    return redirect("accounts:account")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_link(request, token):
+    """A digest's "Tune your interests" link: opens the settings (not export or delete)."""
+    try:
+        subscriber = selectors.subscriber_from_settings_link(token=token)
+    except BadToken as e:
+        return _bad_link(request, e)
+    if request.method != "POST":
+        return _link_page(
+            request,
+            "Your digest settings",
+            "Open my settings",
+            "Change your interests, how often and when your digest comes.",
+        )
+    already_full = request.session.get(SESSION_KEY) == subscriber.id and not request.session.get(
+        SCOPE_KEY
+    )
+    if not already_full:
+        _sign_in(request, subscriber, scope=SETTINGS_SCOPE)
     return redirect("accounts:account")
 
 
@@ -233,7 +338,7 @@ def interest_remove(request, subscriber, pk):
 
 
 @require_POST
-@subscriber_required
+@full_signin_required
 def delete(request, subscriber):
     services.subscriber_delete(subscriber=subscriber)
     request.session.flush()
@@ -249,33 +354,54 @@ def _unsubscribe_subscriber(token):
     return subscriber
 
 
+ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's POST body
+
+
+def _unsubscribe_page(request, subscriber, token, note=""):
+    context = {
+        "subscriber": subscriber,
+        "masked_email": mask_email(subscriber.email),
+        "token": token,
+        "one_click": ONE_CLICK,
+        "note": note,
+    }
+    return render(request, "accounts/unsubscribe.html", context)
+
+
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):
-    """One click: the link in the email (GET) or the mail client's RFC 8058 POST."""
+    """The ``List-Unsubscribe`` link. GET (what a link scanner does) shows the choices;
+    the RFC 8058 POST (``List-Unsubscribe=One-Click``), from the mail client or the page's
+    button, unsubscribes. No CSRF token: the mail client has none, and the signed token
+    in the URL already names the reader."""
     try:
         subscriber = _unsubscribe_subscriber(token)
     except BadToken as e:
         return _bad_link(request, e)
-    if subscriber.status != Subscriber.Status.UNSUBSCRIBED:
+    one_click = request.method == "POST" and request.POST.get(ONE_CLICK[0]) == ONE_CLICK[1]
+    if one_click and subscriber.status != Subscriber.Status.UNSUBSCRIBED:
         services.subscriber_unsubscribe(subscriber=subscriber)
-    return render(request, "accounts/unsubscribed.html", {"subscriber": subscriber, "token": token})
+    return _unsubscribe_page(request, subscriber, token)
 
 
 @require_POST
 def unsubscribe_change(request, token):
-    """From the unsubscribed page: pause instead, or subscribe again."""
+    """From the unsubscribe page: weekly instead, pause, or subscribe again."""
     try:
         subscriber = _unsubscribe_subscriber(token)
     except BadToken as e:
         return _bad_link(request, e)
     if subscriber.status == Subscriber.Status.BOUNCED:
         return _bad_link(request, BadToken("Emails to this address bounce; subscribe again."))
-    if request.POST.get("to") == "paused":
+    choice = request.POST.get("to")
+    if choice == "paused":
         services.subscriber_set_status(subscriber=subscriber, status=Subscriber.Status.PAUSED)
-        note = "Your digest is paused. Resume it any time from your account page."
+        note = ""  # the page's heading says it
+    elif choice == "weekly":
+        services.subscriber_make_weekly(subscriber=subscriber)
+        note = "From now on your digest comes once a week."
     else:
         services.subscriber_set_status(subscriber=subscriber, status=Subscriber.Status.ACTIVE)
         note = "Welcome back: your digest is on again."
-    context = {"subscriber": subscriber, "note": note, "token": token}
-    return render(request, "accounts/unsubscribed.html", context)
+    return _unsubscribe_page(request, subscriber, token, note)

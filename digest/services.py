@@ -349,7 +349,7 @@ def digest_message(digest: Digest, subscriber: Subscriber, items: list[DigestIte
             "subscriber": subscriber,
             "edition": digest.edition,
             "items": items,
-            "account_url": links.signin_url(subscriber),
+            "account_url": links.settings_url(subscriber),
             "unsubscribe_url": unsubscribe,
         },
         from_email=settings.DIGEST_FROM_EMAIL,

@@ -156,6 +156,17 @@ ANYMAIL = {
     for key, value in env.ENVIRON.items()
     if key.startswith("ANYMAIL_") and value
 }
+# An ESP's tracking webhook (digest.webhooks) can stop anyone's mail: it is served only with
+# this basic-auth secret, and production with an anymail ESP refuses to start without it.
+if (
+    PRODUCTION
+    and EMAIL_BACKEND.startswith("anymail.backends.")
+    and not ANYMAIL.get("WEBHOOK_SECRET")
+):
+    raise environ.ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET (user:password) must be set when APP_ENV=production and "
+        "EMAIL_BACKEND is an anymail ESP: it protects /anymail/<esp>/tracking/"
+    )
 # Account mail (confirmation, sign-in) and digests come from different addresses.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <accounts@localhost>")
 DIGEST_FROM_EMAIL = env.str("DIGEST_FROM_EMAIL", default=f"{SITE_NAME} <digest@localhost>")
@@ -164,14 +175,19 @@ DIGEST_LIST_ID = env.str("DIGEST_LIST_ID", default="Daily paper digest <digest.l
 
 # --- Subscriber links and abuse limits --------------------------------------------------
 ACCOUNT_CONFIRM_MAX_AGE = env.int("ACCOUNT_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
-# Sign-in links (also the account link in every digest) work once, for this long.
+# Sign-in links work once, for this long.
 ACCOUNT_SIGNIN_MAX_AGE = env.int("ACCOUNT_SIGNIN_MAX_AGE", default=7 * 24 * 3600)
+# The settings link in every digest opens the account settings (not export or delete) as
+# often as wanted for this long: four weeks, so a weekly reader's last digests all work.
+ACCOUNT_SETTINGS_LINK_MAX_AGE = env.int("ACCOUNT_SETTINGS_LINK_MAX_AGE", default=28 * 24 * 3600)
 # Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
 ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
 # Interest suggestions while typing, per client IP: the browser asks at most every 250 ms
 # of a pause in typing, so 60 a minute is a fast typist; the answers come from a cached table.
 INTEREST_SUGGEST_RATE = env.str("INTEREST_SUGGEST_RATE", default="60/m")
+# Admin login attempts, per client IP and per user name.
+ADMIN_LOGIN_RATE = env.str("ADMIN_LOGIN_RATE", default="10/h")
 
 # --- Digest and ranking ----------------------------------------------------------------
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Interest, Subscriber
 from accounts.tokens import BadToken, make_token, read_token
-from accounts.views import SESSION_KEY, subscriber_required
+from accounts.views import SESSION_KEY, full_signin_required, subscriber_required
 
 from . import editions, selectors, services
 from .models import Paper, Rating
@@ -215,7 +215,7 @@ def feed_reset(request, subscriber):
 
 
 @require_GET
-@subscriber_required
+@full_signin_required
 def export(request, subscriber):
     """Download my data: everything stored about the subscriber, as a JSON file."""
     response = JsonResponse(

@@ -17,3 +17,26 @@ def _test_settings(settings, tmp_path):
 @pytest.fixture
 def sample_corpus_path():
     return DATA / "papers.jsonl"
+
+
+def _committing(client, capture_on_commit):
+    """Run what a request queues with ``transaction.on_commit`` when it returns, as it runs
+    once a real request's transaction commits (the test's own transaction never does)."""
+    request = client.request
+
+    def committed_request(**kwargs):
+        with capture_on_commit(execute=True):
+            return request(**kwargs)
+
+    client.request = committed_request
+    return client
+
+
+@pytest.fixture
+def client(client, django_capture_on_commit_callbacks):
+    return _committing(client, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def admin_client(admin_client, django_capture_on_commit_callbacks):
+    return _committing(admin_client, django_capture_on_commit_callbacks)

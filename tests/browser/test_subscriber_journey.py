@@ -40,6 +40,9 @@ def test_subscribe_confirm_tune_and_unsubscribe(page, live_server, screenshot, s
 
     [confirmation] = mail.outbox
     page.goto(link_in(confirmation, live_server, "confirm"))
+    expect(page.get_by_role("heading", name="Confirm your subscription")).to_be_visible()
+    assert Subscriber.objects.get().status == Subscriber.Status.PENDING  # a GET changes nothing
+    page.get_by_role("button", name="Confirm my subscription").click()
     expect(page.get_by_text("Your subscription is confirmed")).to_be_visible()
     assert page.url == live_server.url + "/account/start/"
     page.get_by_role("link", name="Done: go to my account").click()
@@ -70,6 +73,10 @@ def test_subscribe_confirm_tune_and_unsubscribe(page, live_server, screenshot, s
     digest = mail.outbox[-1]
     assert digest.from_email == settings.DIGEST_FROM_EMAIL
     page.goto(link_in(digest, live_server, "unsubscribe"))
+    expect(page.get_by_role("heading", name="Unsubscribe?")).to_be_visible()
+    assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE  # a GET changes nothing
+    screenshot("07a-unsubscribe-choices")
+    page.get_by_role("button", name="Unsubscribe", exact=True).click()
     expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED

@@ -31,7 +31,7 @@ def test_it_sends_html_and_text_with_links_and_list_headers(
     assert message.extra_headers["List-Id"] == settings.DIGEST_LIST_ID
     for part in (message.body, html):
         assert unsubscribe in part
-        assert "https://digest.example.org/signin/" in part
+        assert "https://digest.example.org/settings/" in part
     assert 'href="https://arxiv.org/' in html or "<a href=" in html
     assert message.tags == ["digest"]
     assert message.metadata["edition"] == "2026-11-23"

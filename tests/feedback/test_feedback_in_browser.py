@@ -51,7 +51,8 @@ def test_it_rates_undoes_and_downloads_in_a_real_browser(page, live_server, corp
     page.goto(local(more[1]))
     page.get_by_role("button", name="More like this").click()
     page.goto(local(signin_url(subscriber)))
-    page.goto(live_server.url + "/account/")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(live_server.url + "/account/")
     rated = page.locator("#ratings li")
     expect(rated).to_have_count(1)
     with page.expect_download() as download:

@@ -140,3 +140,11 @@ def test_a_forged_extra_row_adds_no_interest(signed_in, subscriber):
     data.update({"interests-TOTAL_FORMS": "2", "interests-1-weight": "2"})
     signed_in.post("/account/interests/save/", data)
     assert phrases(subscriber) == ["speech recognition"]
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_interest_with_a_hidden_character(signed_in, subscriber):
+    response = signed_in.post("/account/interests/", {"phrases": "robot\u200d learning"})
+    assert response.status_code == 400
+    assert "invisible or control character (U+200D" in response.content.decode()
+    assert list(subscriber.interests.values_list("phrase", flat=True)) == ["speech recognition"]

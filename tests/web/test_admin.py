@@ -89,7 +89,7 @@ def action(staff, name, *subscribers):
 def test_action_resend_confirmation(staff, subscriber):
     pending = Subscriber.objects.create(email="pending@example.org")
     response = action(staff, "resend_confirmation", pending, subscriber)
-    assert "Confirmation sent to 1; 1 not pending" in response.content.decode()
+    assert "Confirmation queued for 1; 1 not pending" in response.content.decode()
     [message] = mail.outbox
     assert message.to == ["pending@example.org"] and "/confirm/" in message.body
 
@@ -97,7 +97,7 @@ def test_action_resend_confirmation(staff, subscriber):
 @pytest.mark.django_db
 def test_action_send_a_digest_now(staff, subscriber, papers):
     response = action(staff, "send_digest_now", subscriber)
-    assert "Digests sent: 1" in response.content.decode()
+    assert "Digests queued for 1 subscriber" in response.content.decode()
     [message] = mail.outbox
     assert message.to == [subscriber.email]
     assert Digest.objects.get(subscriber=subscriber).status == Digest.Status.SENT
@@ -161,3 +161,21 @@ def test_weekdays_read_as_names_and_a_subscriber_links_to_their_digests_and_rati
     assert f"{changelist(Rating)}?subscriber__id__exact={subscriber.pk}" in page
     digests = staff.get(digests_url).content.decode()
     assert "reader@example.org" in digests and "other@example.org" not in digests
+
+
+@pytest.mark.django_db
+def test_admin_login_is_throttled_per_ip_and_per_user_name(client, admin_user, settings):
+    settings.ADMIN_LOGIN_RATE = "3/h"
+
+    def login(password, username="admin", ip="127.0.0.1"):
+        data = {"username": username, "password": password, "next": "/admin/"}
+        return client.post("/admin/login/", data, REMOTE_ADDR=ip)
+
+    for _ in range(3):
+        assert login("wrong").status_code == 200
+    refused = login("password")  # the right one, too late
+    assert refused.status_code == 429 and "Too many" in refused.content.decode()
+    assert client.get("/admin/").status_code == 302
+    assert login("password", ip="10.9.8.7").status_code == 429  # the user name is limited too
+    assert login("wrong", username="someone-else").status_code == 429  # and this IP
+    assert login("password", username="admin2", ip="10.1.1.1").status_code == 200

@@ -15,7 +15,7 @@ def confirmation_link():
 @pytest.mark.django_db
 def test_it_activates_the_subscriber_and_offers_papers_to_rate_first(client, papers):
     client.post("/", {"email": "new@example.org", "interests": "protein folding", "website": ""})
-    response = client.get(confirmation_link(), follow=True)
+    response = client.post(confirmation_link(), follow=True)
     assert response.redirect_chain[-1][0] == "/account/start/"
     page = response.content.decode()
     assert "Your subscription is confirmed" in page
@@ -30,9 +30,9 @@ def test_it_activates_the_subscriber_and_offers_papers_to_rate_first(client, pap
 def test_it_refuses_a_link_used_before(client):
     client.post("/", {"email": "new@example.org", "interests": "protein folding", "website": ""})
     link = confirmation_link()
-    client.get(link)
+    client.post(link)
     client.post("/signout/")
-    again = client.get(link)
+    again = client.post(link)
     assert again.status_code == 400
     assert "already used" in again.content.decode()
     assert client.get("/account/").status_code == 302
@@ -73,7 +73,7 @@ def test_subscribing_again_restarts_a_digest_that_was_stopped(client, status):
     client.post("/", {"email": "back@example.org", "interests": "robots", "website": ""})
     [message] = mail.outbox
     assert "already" in message.body
-    client.get(confirmation_link())
+    client.post(confirmation_link())
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE
     assert not subscriber.interests.exists()  # a known address keeps its own interests

@@ -1,4 +1,9 @@
+import json
+import logging
+
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from accounts.models import Interest, Subscriber
@@ -28,3 +33,36 @@ def test_it_removes_the_subscriber_and_all_their_data(signed_in, subscriber):
 def test_it_needs_a_signed_in_post(client, subscriber):
     assert client.post("/account/delete/").status_code == 302
     assert Subscriber.objects.filter(id=subscriber.id).exists()
+
+
+@pytest.mark.django_db
+def test_it_removes_the_address_and_interests_from_the_admin_history(
+    signed_in, subscriber, admin_user, caplog
+):
+    def log(obj, message):
+        LogEntry.objects.create(
+            user=admin_user,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            action_flag=CHANGE,
+            change_message=json.dumps(message),
+        )
+
+    interest = subscriber.interests.get()
+    log(
+        subscriber,
+        [{"changed": {"name": "interest", "object": str(interest), "fields": ["Weight"]}}],
+    )
+    log(Digest.objects.create(subscriber=subscriber, edition=timezone.localdate()), [])
+    other = Subscriber.objects.create(email="other@example.org")
+    log(other, [{"changed": {"fields": ["Status"]}}])
+
+    with caplog.at_level(logging.DEBUG):
+        signed_in.post("/account/delete/")
+
+    assert LogEntry.objects.count() == 3
+    history = json.dumps(list(LogEntry.objects.values("object_repr", "change_message")))
+    assert "reader@example.org" not in history and "speech recognition" not in history
+    assert LogEntry.objects.filter(object_repr="other@example.org").exists()
+    assert "reader@example.org" not in caplog.text

@@ -25,10 +25,10 @@ def test_it_emails_a_single_use_sign_in_link(client, subscriber):
     [message] = mail.outbox
     assert message.to == ["reader@example.org"] and "sign-in" in message.subject
     link = link_in(message)
-    assert client.get(link).url == "/account/"
+    assert client.post(link).url == "/account/"
     assert "reader@example.org" in client.get("/account/").content.decode()
     client.post("/signout/")
-    reused = client.get(link)
+    reused = client.post(link)
     assert reused.status_code == 400 and "already used" in reused.content.decode()
     assert client.get("/account/").status_code == 302
 
@@ -49,9 +49,9 @@ def test_it_refuses_a_bad_address_and_sends_nothing(client):
 
 
 @pytest.mark.django_db
-def test_it_signs_in_with_the_account_link_of_a_digest(client, subscriber, settings):
+def test_the_sign_in_button_records_the_sign_in(client, subscriber, settings):
     path = links.signin_url(subscriber).removeprefix(settings.SITE_URL)
-    assert client.get(path).url == "/account/"
+    assert client.post(path).url == "/account/"
     subscriber.refresh_from_db()
     assert subscriber.last_login_at is not None
     assert client.get("/account/").status_code == 200
@@ -74,9 +74,22 @@ def test_it_sends_a_new_confirmation_to_a_pending_address(client):
 
 
 @pytest.mark.django_db
-def test_it_limits_sign_in_requests(client, subscriber, settings):
-    settings.ACCOUNT_RATE_PER_EMAIL = "1/h"
+def test_requests_for_someone_elses_address_do_not_lock_them_out(client, subscriber, settings):
+    settings.ACCOUNT_RATE_PER_EMAIL = "3/h"
+    for n in range(6):  # an attacker asks again and again, from different addresses
+        client.post("/signin/", {"email": "reader@example.org"}, REMOTE_ADDR=f"10.0.0.{n}")
+    assert len(mail.outbox) == 3
+    own = client.post("/signin/", {"email": "reader@example.org"})
+    assert own.status_code == 200
+    assert "already sent" in own.content.decode() and "still works" in own.content.decode()
+    assert len(mail.outbox) == 3
+    assert client.post(link_in(mail.outbox[-1])).url == "/account/"
+
+
+@pytest.mark.django_db
+def test_it_limits_sign_in_requests_per_ip_address(client, subscriber, settings):
+    settings.ACCOUNT_RATE_PER_IP = "1/h"
     client.post("/signin/", {"email": "reader@example.org"})
-    refused = client.post("/signin/", {"email": "reader@example.org"})
-    assert refused.status_code == 429
+    refused = client.post("/signin/", {"email": "someone@example.org"})
+    assert refused.status_code == 429 and "Too many requests" in refused.content.decode()
     assert len(mail.outbox) == 1

@@ -148,6 +148,26 @@ def test_it_stores_the_delivery_chosen_on_sign_up(client):
 
 
 @pytest.mark.django_db
+def test_subscribing_a_pending_address_again_adds_interests_and_keeps_the_first(client):
+    subscribe(client, email="new@example.org", interests="robot learning, speech recognition")
+    subscribe(client, email="NEW@example.org", interests="Robot Learning, knitting")
+    subscriber = Subscriber.objects.get()
+    assert sorted(subscriber.interests.values_list("phrase", flat=True)) == [
+        "knitting",
+        "robot learning",
+        "speech recognition",
+    ]
+
+
+@pytest.mark.django_db
+def test_subscribing_a_pending_address_again_stays_within_the_interest_limit(client):
+    subscribe(client, interests=", ".join(f"topic {i}" for i in range(28)))
+    subscribe(client, interests="alpha, beta, gamma, delta")
+    phrases = set(Subscriber.objects.get().interests.values_list("phrase", flat=True))
+    assert len(phrases) == 30 and {"alpha", "beta"} <= phrases and "gamma" not in phrases
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("typed", "zone"),
     [
@@ -202,3 +222,27 @@ def test_subscribing_a_known_address_again_changes_not_its_delivery(client, subs
     client.post("/", {"email": subscriber.email, **weekly})
     assert delivery_of("new@example.org") == ("weekly", 4, 18, "UTC")
     assert delivery_of(subscriber.email) == ("daily", 0, 7, "UTC")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("interests", "message"),
+    [
+        ("speech\u200brecognition", "invisible or control character (U+200B"),  # zero-width
+        ("robots, \u202egninrael", "invisible or control character (U+202E"),  # RTL override
+        ("graph \x1b[31mnetworks", "invisible or control character (U+001B"),
+        ("\u2066protein\u2069 folding", "invisible or control character (U+2066, U+2069"),
+        ("diffusion\x00models", "Null characters are not allowed"),  # Django's own check
+    ],
+)
+def test_it_refuses_invisible_and_control_characters_in_interests(client, interests, message):
+    response = subscribe(client, interests=interests)
+    assert message in response.content.decode()
+    assert not Subscriber.objects.exists() and not Interest.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_interests_in_other_scripts_are_welcome(client):
+    subscribe(client, interests="Spracherkennung für Größen, 音声認識, تعلم الآلة")
+    assert Interest.objects.count() == 3

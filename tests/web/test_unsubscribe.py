@@ -7,6 +7,8 @@ from accounts import links
 from accounts.models import Subscriber
 from digest.services import digest_send_batch
 
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
 
 def path_of(url, settings):
     return url.removeprefix(settings.SITE_URL)
@@ -17,54 +19,97 @@ def status_of(subscriber):
     return subscriber.status
 
 
+def one_click(client, path):
+    return client.post(path, ONE_CLICK, "application/x-www-form-urlencoded")
+
+
+@pytest.fixture
+def unsubscribe_path(subscriber, settings):
+    return path_of(links.unsubscribe_url(subscriber), settings)
+
+
 @pytest.mark.django_db
-def test_the_link_unsubscribes_in_one_click_without_signing_in(client, subscriber, settings):
-    response = client.get(path_of(links.unsubscribe_url(subscriber), settings))
+def test_opening_the_link_changes_nothing_and_offers_choices(client, subscriber, unsubscribe_path):
+    assert client.head(unsubscribe_path).status_code == 200
+    response = client.get(unsubscribe_path)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Unsubscribe?" in page
+    for button in (">Unsubscribe</button>", ">Weekly instead</button>", ">Pause</button>"):
+        assert button in page
+    assert status_of(subscriber) == Subscriber.Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_the_page_masks_the_address(client, subscriber, unsubscribe_path):
+    for response in (client.get(unsubscribe_path), one_click(client, unsubscribe_path)):
+        page = response.content.decode()
+        assert "reader@example.org" not in page
+        assert "r•••@example.org" in page
+
+
+@pytest.mark.django_db
+def test_the_unsubscribe_button_unsubscribes_without_signing_in(client, subscriber, settings):
+    path = path_of(links.unsubscribe_url(subscriber), settings)
+    response = one_click(client, path)
     page = response.content.decode()
     assert response.status_code == 200
     assert "You are unsubscribed" in page
     assert "Pause instead" in page and "Subscribe again" in page
     assert status_of(subscriber) == Subscriber.Status.UNSUBSCRIBED
-    assert client.get(path_of(links.unsubscribe_url(subscriber), settings)).status_code == 200
+    assert client.get("/account/").status_code == 302
+    assert one_click(client, path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_post_without_the_one_click_body_changes_nothing(client, subscriber, unsubscribe_path):
+    assert client.post(unsubscribe_path, {"other": "x"}).status_code == 200
+    assert status_of(subscriber) == Subscriber.Status.ACTIVE
 
 
 @pytest.mark.django_db
 def test_the_mail_client_one_click_post_needs_no_csrf_token(subscriber, papers, settings):
     digest_send_batch(subscriber_ids=[subscriber.id], now=timezone.now())
     [message] = mail.outbox
-    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.extra_headers["List-Unsubscribe-Post"] == ONE_CLICK
     url = message.extra_headers["List-Unsubscribe"].strip("<>")
-    response = Client(enforce_csrf_checks=True).post(
-        path_of(url, settings), "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded"
-    )
+    response = one_click(Client(enforce_csrf_checks=True), path_of(url, settings))
     assert response.status_code == 200
     assert status_of(subscriber) == Subscriber.Status.UNSUBSCRIBED
 
 
 @pytest.mark.django_db
-def test_the_page_offers_to_pause_instead(client, subscriber, settings):
-    token = links.unsubscribe_url(subscriber).split("/")[-2]
-    client.get(f"/unsubscribe/{token}/")
-    response = client.post(f"/unsubscribe/{token}/change/", {"to": "paused"})
-    assert "Your digest is paused" in response.content.decode()
-    assert status_of(subscriber) == Subscriber.Status.PAUSED
+def test_the_page_offers_weekly_instead(client, subscriber, unsubscribe_path):
+    client.get(unsubscribe_path)
+    response = client.post(f"{unsubscribe_path}change/", {"to": "weekly"})
+    assert "once a week" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert (subscriber.status, subscriber.frequency) == ("active", "weekly")
 
 
 @pytest.mark.django_db
-def test_the_page_offers_to_subscribe_again(client, subscriber, settings):
-    token = links.unsubscribe_url(subscriber).split("/")[-2]
-    client.get(f"/unsubscribe/{token}/")
-    response = client.post(f"/unsubscribe/{token}/change/", {"to": "active"})
+def test_the_page_offers_to_pause_and_says_it_once(client, subscriber, unsubscribe_path):
+    client.get(unsubscribe_path)
+    response = client.post(f"{unsubscribe_path}change/", {"to": "paused"})
+    page = response.content.decode()
+    assert page.count("is paused") == 1
+    assert status_of(subscriber) == Subscriber.Status.PAUSED
+    assert "Unsubscribe for good" in client.get(unsubscribe_path).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_page_offers_to_subscribe_again(client, subscriber, unsubscribe_path):
+    one_click(client, unsubscribe_path)
+    response = client.post(f"{unsubscribe_path}change/", {"to": "active"})
     assert "Welcome back" in response.content.decode()
     assert status_of(subscriber) == Subscriber.Status.ACTIVE
 
 
 @pytest.mark.django_db
-def test_changing_your_mind_needs_the_page_csrf_token(subscriber):
-    token = links.unsubscribe_url(subscriber).split("/")[-2]
+def test_changing_your_mind_needs_the_page_csrf_token(subscriber, unsubscribe_path):
     client = Client(enforce_csrf_checks=True)
-    client.get(f"/unsubscribe/{token}/")
-    response = client.post(f"/unsubscribe/{token}/change/", {"to": "active"})
+    one_click(client, unsubscribe_path)
+    response = client.post(f"{unsubscribe_path}change/", {"to": "active"})
     assert response.status_code == 403
     assert status_of(subscriber) == Subscriber.Status.UNSUBSCRIBED
 
@@ -74,7 +119,9 @@ def test_changing_your_mind_needs_the_page_csrf_token(subscriber):
 def test_a_forged_or_borrowed_token_changes_nothing(client, subscriber, method):
     borrowed = links.confirm_url(subscriber).split("/")[-2]
     for token in ["garbage", borrowed, borrowed[:-2] + "xx"]:
-        response = getattr(client, method)(f"/unsubscribe/{token}/")
+        response = getattr(client, method)(
+            f"/unsubscribe/{token}/", {"List-Unsubscribe": "One-Click"}
+        )
         assert response.status_code == 400
         assert "not valid" in response.content.decode()
         response = client.post(f"/unsubscribe/{token}/change/", {"to": "paused"})

@@ -1,0 +1,31 @@
+"""Celery tasks for account mail and admin actions: thin wrappers that take ids or an
+address and call a service, so the web request that queues them does no mail work."""
+
+from datetime import datetime
+
+from celery import shared_task
+
+from digest.services import digest_send_batch
+
+from . import services
+from .models import Subscriber
+
+
+@shared_task
+def send_confirmation(subscriber_id: int) -> None:
+    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
+    if subscriber is not None:
+        services.subscriber_send_confirmation(subscriber=subscriber)
+
+
+@shared_task
+def send_signin_link(email: str) -> None:
+    """Queued for every sign-in request; the address is looked up here, not in the request."""
+    services.subscriber_send_signin(email=email)
+
+
+@shared_task
+def send_digest_now(subscriber_ids: list[int], now: str) -> dict[str, int]:
+    """Admin's "send a digest now"."""
+    result = digest_send_batch(subscriber_ids=subscriber_ids, now=datetime.fromisoformat(now))
+    return {"sent": result.sent, "skipped": result.skipped, "failed": result.failed}
