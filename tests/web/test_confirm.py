@@ -14,7 +14,7 @@ def confirmation_link():
 
 @pytest.mark.django_db
 def test_it_activates_the_subscriber_and_offers_papers_to_rate_first(client, papers):
-    client.post("/", {"email": "new@example.org", "interests": "protein folding", "website": ""})
+    client.post("/", {"email": "new@example.org", "interests": "speech recognition", "website": ""})
     response = client.post(confirmation_link(), follow=True)
     assert response.redirect_chain[-1][0] == "/account/start/"
     page = response.content.decode()

@@ -51,7 +51,8 @@ def test_a_scanner_fetching_a_link_changes_nothing_and_the_reader_can_still_use_
     assert Subscriber.objects.values().get(id=reader.id) == before
     assert not signed_in_as(client)
     response = client.post(path)
-    assert response.status_code == 302 and response.url == "/account/"
+    landing = "/account/start/" if kind == "confirm" else "/account/"  # papers to rate first
+    assert response.status_code == 302 and response.url == landing
     assert signed_in_as(client) == reader.email
 
 
