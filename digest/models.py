@@ -1,4 +1,4 @@
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.db import models
 from django.db.models import Q
@@ -7,13 +7,22 @@ from django.utils.functional import cached_property
 
 from accounts.models import Subscriber
 
-from .sources.base import normalize_title
+from .sources.base import (
+    CATEGORY_MAX_LENGTH,
+    EXTERNAL_ID_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    arxiv_links,
+    is_web_url,
+    normalize_title,
+)
 
 
 class Paper(models.Model):
     source = models.CharField(max_length=32, help_text="Where the paper was first seen.")
     external_id = models.CharField(
-        max_length=64, blank=True, help_text="arXiv id without version, when known."
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        blank=True,
+        help_text="arXiv id without version, when known.",
     )
     version = models.PositiveSmallIntegerField(default=1)
     title = models.TextField()
@@ -22,11 +31,11 @@ class Paper(models.Model):
     authors = models.JSONField(default=list, blank=True)
     authors_count = models.PositiveIntegerField(null=True, blank=True)
     categories = models.JSONField(default=list, blank=True)
-    primary_category = models.CharField(max_length=32, blank=True)
+    primary_category = models.CharField(max_length=CATEGORY_MAX_LENGTH, blank=True)
     published = models.DateField(null=True, blank=True, db_index=True)
     updated = models.DateField(null=True, blank=True)
-    abs_url = models.URLField(max_length=300, blank=True)
-    pdf_url = models.URLField(max_length=300, blank=True)
+    abs_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
+    pdf_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
     upvotes = models.PositiveIntegerField(null=True, blank=True)
     ingested_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,11 +59,15 @@ class Paper(models.Model):
 
     @cached_property
     def url(self):
-        """The abstract page; for a paper known only by its title, an arXiv title search."""
-        if self.abs_url:
+        """The abstract page; for a paper known only by its title, an arXiv title search.
+
+        Always http(s), also for a row stored before sources' links were checked: this goes
+        into ``href``s of pages and emails.
+        """
+        if is_web_url(self.abs_url):
             return self.abs_url
         if self.external_id:
-            return f"https://arxiv.org/abs/{self.external_id}"
+            return arxiv_links(quote(self.external_id))[0]
         return "https://arxiv.org/search/?" + urlencode(
             {"query": self.title, "searchtype": "title"}
         )
