@@ -228,6 +228,11 @@ INGEST_FIRST_RUN_DAYS = env.int("INGEST_FIRST_RUN_DAYS", default=2)
 INGEST_TIMEOUT = env.float("INGEST_TIMEOUT", default=30.0)
 INGEST_RETRIES = env.int("INGEST_RETRIES", default=4)
 INGEST_RETRY_BACKOFF = env.float("INGEST_RETRY_BACKOFF", default=3.0)
+# A source's answer is read up to this size, then refused. The largest expected is the RSS
+# feed of the default three categories on a busy day: ~2,000 items of ~2 KB (the recorded
+# items are 0.9 KB with 250-character abstracts; real ones average ~1,200) = ~4 MB; an
+# arXiv API page of 100 entries is ~0.25 MB. 16 MB leaves 4x headroom.
+INGEST_MAX_RESPONSE_BYTES = env.int("INGEST_MAX_RESPONSE_BYTES", default=16 * 1024 * 1024)
 INGEST_CONTACT_EMAIL = env.str("INGEST_CONTACT_EMAIL", default="digest@localhost")
 INGEST_USER_AGENT = env.str(
     "INGEST_USER_AGENT",

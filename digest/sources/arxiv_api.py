@@ -73,7 +73,7 @@ def fetch(
     start = 0
     while True:
         where = f"arXiv API ({query}, start={start})"
-        response = client.get(
+        body = client.get(
             settings.ARXIV_API_URL,
             params={
                 "search_query": query,
@@ -83,7 +83,7 @@ def fetch(
                 "max_results": size,
             },
         )
-        feed = parse_xml(response.content, where=where)
+        feed = parse_xml(body, where=where)
         if feed.tag != f"{{{NS['atom']}}}feed":
             raise SourceError(f"{where}: not an Atom feed (root element {feed.tag!r})")
         entries = feed.findall("atom:entry", NS)

@@ -69,7 +69,7 @@ def fetch(
 ) -> Iterator[Page]:
     url = settings.ARXIV_RSS_URL.rstrip("/") + "/" + "+".join(categories)
     where = f"arXiv RSS {url}"
-    channel = parse_xml(client.get(url).content, where=where).find("channel")
+    channel = parse_xml(client.get(url), where=where).find("channel")
     if channel is None:
         raise SourceError(f"{where}: not an RSS feed (no <channel>)")
     try:

@@ -6,6 +6,7 @@ upvotes keep being refreshed while a paper is on the list; the cursor is the las
 that listed any paper (weekends list none).
 """
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -55,11 +56,11 @@ def fetch(
     listed = 0
     while day <= today:
         where = f"daily papers of {day}"
-        response = client.get(
+        body = client.get(
             settings.DAILY_PAPERS_URL, params={"date": day.isoformat(), "limit": PAGE_LIMIT}
         )
         try:
-            items = response.json()
+            items = json.loads(body)
         except ValueError as e:
             raise SourceError(f"{where}: malformed or truncated JSON ({e})") from e
         if not isinstance(items, list):
