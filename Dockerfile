@@ -7,7 +7,8 @@ COPY digest digest
 COPY accounts accounts
 RUN pip install .
 COPY . .
-RUN APP_ENV=production SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v 0
+RUN APP_ENV=production SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    python manage.py collectstatic --no-input -v 0
 RUN useradd --create-home app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000

@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format system-deps bench-rank bench-run bench-web bench-quality clean
+.PHONY: demo test test-fast check-deploy lint format system-deps bench-rank bench-run bench-web bench-quality clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,18 @@ demo: $(STAMP)
 system-deps:
 	bash scripts/system-deps.sh
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps check-deploy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# No model change without its migration; the production configuration passes Django's
+# deployment checklist (a throw-away long key, as production requires one).
+check-deploy: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	APP_ENV=production SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  REDIS_URL=redis://127.0.0.1:6379/0 ALLOWED_HOSTS=digest.example.org SITE_URL=https://digest.example.org \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Unit and view tests only, no real services or browser.
 test-fast: $(STAMP)

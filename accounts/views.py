@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html_join
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -134,12 +135,14 @@ def _account_page(request, subscriber, status=200, **forms):
     return render(request, "accounts/account.html", context, status=status)
 
 
+@never_cache
 @subscriber_required
 def account(request, subscriber):
     return _account_page(request, subscriber)
 
 
 @require_POST
+@never_cache
 @subscriber_required
 def delivery(request, subscriber):
     form = DeliveryForm(request.POST, instance=subscriber)
@@ -156,6 +159,7 @@ def delivery(request, subscriber):
 
 
 @require_POST
+@never_cache
 @subscriber_required
 def interests_add(request, subscriber):
     form = AddInterestsForm(request.POST, subscriber=subscriber)
@@ -171,6 +175,7 @@ def interests_add(request, subscriber):
 
 
 @require_POST
+@never_cache
 @subscriber_required
 def interest_change(request, subscriber, pk):
     interest = get_object_or_404(subscriber.interests, pk=pk)

@@ -6,6 +6,8 @@ written as ``.eml`` files to ``var/outbox/``. Production sets ``APP_ENV=producti
 plus ``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL`` and an anymail ``EMAIL_BACKEND``.
 """
 
+import os
+import secrets
 from pathlib import Path
 
 import environ
@@ -28,11 +30,41 @@ if APP_ENV not in ("development", "production"):
 PRODUCTION = APP_ENV == "production"
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="" if PRODUCTION else "dev-insecure-key-not-for-production"
-)
+
+
+def _development_key(path: Path) -> str:
+    """A random key made on first start and kept in ``var/`` (readable by its owner only), so
+    that sessions and links survive restarts and no key printed in the source signs them."""
+    if path.exists():
+        return path.read_text().strip()
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    try:
+        os.link(draft, path)  # atomic: of two processes starting at once, one key wins
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
+
+
+# Keys that are public (an earlier development default) or made by startproject.
+_KNOWN_KEYS = {"dev-insecure-key-not-for-production"}
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if PRODUCTION and (
+    len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+    or SECRET_KEY.startswith("django-insecure-")
+    or any(known in SECRET_KEY for known in _KNOWN_KEYS)
+):
+    raise environ.ImproperlyConfigured(
+        "SECRET_KEY must be a long random string when APP_ENV=production (50 characters or "
+        "more, not a known one); make one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY must be set when APP_ENV=production")
+    SECRET_KEY = _development_key(VAR_DIR / "secret_key")
 
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 SITE_NAME = env.str("SITE_NAME", default="Paper Digest")
@@ -115,6 +147,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+SILENCED_SYSTEM_CHECKS = []
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # django-redis keeps its client; Django's own Redis backend builds one per call, which
@@ -132,7 +165,7 @@ else:
         },
     }
     # django-ratelimit wants a shared cache; one process with local memory is fine for the demo.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -157,7 +190,19 @@ STORAGES = {
 }
 
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # TLS ends at a reverse proxy in front of gunicorn, which tells Django the scheme in this
+    # header (set it, and strip it from clients); empty = no proxy, trust no header.
+    _proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto")
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain http
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining browsers' preload list is a commitment for the domain: the operator's call.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Subscriber
@@ -89,6 +90,7 @@ def rating_undo(request, subscriber, paper_id):
 
 
 @require_GET
+@never_cache
 @subscriber_required
 def export(request, subscriber):
     """Download my data: everything stored about the subscriber, as a JSON file."""

@@ -19,3 +19,12 @@ def test_every_page_forbids_inline_scripts_plugins_and_framing(client, path):
     assert policy["base-uri"] == "'none'"
     assert policy["frame-ancestors"] == "'none'"
     assert policy["form-action"] == "'self'"
+
+
+@pytest.mark.parametrize("path", ["/account/", "/account/export/"])
+def test_account_pages_and_the_export_are_never_stored_by_a_browser_or_proxy(signed_in, path):
+    response = signed_in.get(path)
+
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "private" in response.headers["Cache-Control"]
