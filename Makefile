@@ -7,13 +7,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast check-deploy lint format system-deps bench-rank bench-run bench-web bench-quality clean
+.PHONY: demo test test-fast check-deploy lock lint format system-deps bench-rank bench-run bench-web bench-quality clean
 
-$(STAMP): pyproject.toml
+# The locked releases (hashes checked), then the project itself without resolving anything.
+$(STAMP): pyproject.toml requirements-test.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Regenerate the locks from pyproject.toml: requirements.lock (the image) and
+# requirements-test.lock (the same pins plus the test extra). Needs PyPI.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps \
+	--strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet pip-tools==7.6.2
+	$(PIP_COMPILE) --upgrade -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --upgrade --extra test -o requirements-test.lock pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input -v 0
