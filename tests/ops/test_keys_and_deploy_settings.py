@@ -90,3 +90,23 @@ def test_errors_go_to_sentry_when_a_dsn_is_set_and_to_admins_by_mail(run_python)
     integrations, admins = eval(done.stdout)  # noqa: S307 - our own repr()
     assert {"django", "celery"} <= set(integrations), done.stderr
     assert admins == [("Ops Team", "ops@example.org"), ("", "dev@example.org")]
+
+
+def test_production_redirects_plain_http_to_https_except_the_health_check(run_python):
+    script = (
+        "import django; django.setup(); from django.test import Client; c = Client();"
+        "print(c.get('/', HTTP_HOST='digest.example.org').headers.get('Location'));"
+        "print(c.get('/healthz', HTTP_HOST='digest.example.org', HTTP_X_FORWARDED_PROTO='https')"
+        ".headers['Strict-Transport-Security']);"
+        "print(c.get('/healthz', HTTP_HOST='127.0.0.1').status_code)"
+    )
+    done = run_python(
+        "-c", script, **production_env(REDIS_URL="", ALLOWED_HOSTS="digest.example.org,127.0.0.1")
+    )
+
+    assert done.stdout.split() == [
+        "https://digest.example.org/",
+        "max-age=31536000;",
+        "includeSubDomains",
+        "200",
+    ], done.stderr
