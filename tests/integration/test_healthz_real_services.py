@@ -16,6 +16,9 @@ pytestmark = pytest.mark.integration
 def real_broker(db, settings, monkeypatch, redis_server):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     monkeypatch.setattr(app.conf, "broker_url", redis_server.url)
+    # Celery keeps the connection pools it made for an earlier test's broker URL.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
     monkeypatch.setitem(app.conf, "beat_schedule", {})  # a tick here sends no task
     cache.delete(BEAT_TICK_KEY)
 
