@@ -17,14 +17,16 @@ $(STAMP): pyproject.toml requirements-test.lock
 	touch $(STAMP)
 
 # Regenerate the locks from pyproject.toml: requirements.lock (the image) and
-# requirements-test.lock (the same pins plus the test extra). Needs PyPI.
+# requirements-test.lock (the same pins plus the test extra). Needs PyPI. Pins already in
+# the locks are kept; `make lock UPGRADE=--upgrade` moves everything to the newest releases.
+UPGRADE ?=
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps \
-	--strip-extras --no-emit-index-url --no-emit-find-links
+	--strip-extras --no-emit-index-url --no-emit-find-links $(UPGRADE)
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet pip-tools==7.6.2
-	$(PIP_COMPILE) --upgrade -o requirements.lock pyproject.toml
-	$(PIP_COMPILE) --upgrade --extra test -o requirements-test.lock pyproject.toml
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra test -o requirements-test.lock pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input -v 0
