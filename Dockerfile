@@ -2,12 +2,17 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
+# Exactly the locked releases, each checked against its hash (make lock regenerates it).
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY digest digest
 COPY accounts accounts
-RUN pip install .
+RUN pip install --no-deps --no-build-isolation .
+# .dockerignore keeps .env, .git, .venv, var/ and caches out of this copy.
 COPY . .
-RUN APP_ENV=production SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v 0
+RUN APP_ENV=production SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    python manage.py collectstatic --no-input -v 0
 RUN useradd --create-home app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000

@@ -7,13 +7,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint format system-deps bench-rank bench-run bench-web bench-quality clean
+.PHONY: demo test test-fast check-deploy lock lint format system-deps bench-rank bench-run bench-web bench-quality clean
 
-$(STAMP): pyproject.toml
+# The locked releases (hashes checked), then the project itself without resolving anything.
+$(STAMP): pyproject.toml requirements-test.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Regenerate the locks from pyproject.toml: requirements.lock (the image) and
+# requirements-test.lock (the same pins plus the test extra). Needs PyPI. Pins already in
+# the locks are kept; `make lock UPGRADE=--upgrade` moves everything to the newest releases.
+UPGRADE ?=
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(UPGRADE)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet pip-tools==7.6.2
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra test -o requirements-test.lock pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input -v 0
@@ -23,10 +36,18 @@ demo: $(STAMP)
 system-deps:
 	bash scripts/system-deps.sh
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps check-deploy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# No model change without its migration; the production configuration passes Django's
+# deployment checklist (a throw-away long key, as production requires one).
+check-deploy: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	APP_ENV=production SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  REDIS_URL=redis://127.0.0.1:6379/0 ALLOWED_HOSTS=digest.example.org SITE_URL=https://digest.example.org \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Unit and view tests only, no real services or browser.
 test-fast: $(STAMP)

@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html_join
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -270,6 +271,7 @@ def _account_page(request, subscriber, status=200, **forms):
     return render(request, "accounts/account.html", context, status=status)
 
 
+@never_cache
 @subscriber_required
 def account(request, subscriber):
     return _account_page(request, subscriber)
@@ -286,6 +288,7 @@ def start(request, subscriber):
 
 
 @require_POST
+@never_cache
 @subscriber_required
 def delivery(request, subscriber):
     form = DeliveryForm(request.POST, instance=subscriber)
@@ -302,6 +305,7 @@ def delivery(request, subscriber):
 
 
 @require_POST
+@never_cache
 @subscriber_required
 def interests_add(request, subscriber):
     form = AddInterestsForm(request.POST, subscriber=subscriber)
@@ -317,6 +321,7 @@ def interests_add(request, subscriber):
 
 
 @require_POST
+@never_cache
 @subscriber_required
 def interests_save(request, subscriber):
     """Every row of the interests table at once; a bad weight is shown next to its row."""

@@ -8,7 +8,14 @@ from django.utils.functional import cached_property
 
 from accounts.models import Subscriber
 
-from .sources.base import normalize_title
+from .sources.base import (
+    CATEGORY_MAX_LENGTH,
+    EXTERNAL_ID_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    arxiv_links,
+    is_web_url,
+    normalize_title,
+)
 
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}")
 """An arXiv identifier without version: new style (2411.01234) or old (hep-th/9901001)."""
@@ -20,7 +27,9 @@ AUTHORS_SHOWN = 3
 class Paper(models.Model):
     source = models.CharField(max_length=32, help_text="Where the paper was first seen.")
     external_id = models.CharField(
-        max_length=64, blank=True, help_text="arXiv id without version, when known."
+        max_length=EXTERNAL_ID_MAX_LENGTH,
+        blank=True,
+        help_text="arXiv id without version, when known.",
     )
     version = models.PositiveSmallIntegerField(default=1)
     title = models.TextField()
@@ -29,11 +38,11 @@ class Paper(models.Model):
     authors = models.JSONField(default=list, blank=True)
     authors_count = models.PositiveIntegerField(null=True, blank=True)
     categories = models.JSONField(default=list, blank=True)
-    primary_category = models.CharField(max_length=32, blank=True)
+    primary_category = models.CharField(max_length=CATEGORY_MAX_LENGTH, blank=True)
     published = models.DateField(null=True, blank=True, db_index=True)
     updated = models.DateField(null=True, blank=True)
-    abs_url = models.URLField(max_length=300, blank=True)
-    pdf_url = models.URLField(max_length=300, blank=True)
+    abs_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
+    pdf_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
     upvotes = models.PositiveIntegerField(null=True, blank=True)
     ingested_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -62,10 +71,14 @@ class Paper(models.Model):
 
     @cached_property
     def url(self):
-        """The abstract page; for a paper known only by its title, an arXiv title search."""
+        """The abstract page; for a paper known only by its title, an arXiv title search.
+
+        Always http(s), also for a row stored before sources' links were checked: this goes
+        into ``href``s of pages and emails.
+        """
         if self.arxiv_id:
-            return f"https://arxiv.org/abs/{self.arxiv_id}"
-        if self.abs_url:
+            return arxiv_links(self.arxiv_id)[0]
+        if is_web_url(self.abs_url):
             return self.abs_url
         return "https://arxiv.org/search/?" + urlencode(
             {"query": self.title, "searchtype": "title"}
@@ -73,8 +86,10 @@ class Paper(models.Model):
 
     @cached_property
     def pdf(self) -> str:
-        """The PDF, when known."""
-        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else self.pdf_url
+        """The PDF, when known (always http(s), as ``url``)."""
+        if self.arxiv_id:
+            return arxiv_links(self.arxiv_id)[1]
+        return self.pdf_url if is_web_url(self.pdf_url) else ""
 
     @cached_property
     def byline(self) -> str:

@@ -6,10 +6,15 @@ written as ``.eml`` files to ``var/outbox/``. Production sets ``APP_ENV=producti
 plus ``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL`` and an anymail ``EMAIL_BACKEND``.
 """
 
+import os
+import secrets
+from email.utils import getaddresses
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -27,11 +32,41 @@ if APP_ENV not in ("development", "production"):
 PRODUCTION = APP_ENV == "production"
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="" if PRODUCTION else "dev-insecure-key-not-for-production"
-)
+
+
+def _development_key(path: Path) -> str:
+    """A random key made on first start and kept in ``var/`` (readable by its owner only), so
+    that sessions and links survive restarts and no key printed in the source signs them."""
+    if path.exists():
+        return path.read_text().strip()
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    try:
+        os.link(draft, path)  # atomic: of two processes starting at once, one key wins
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
+
+
+# Keys that are public (an earlier development default) or made by startproject.
+_KNOWN_KEYS = {"dev-insecure-key-not-for-production"}
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if PRODUCTION and (
+    len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+    or SECRET_KEY.startswith("django-insecure-")
+    or any(known in SECRET_KEY for known in _KNOWN_KEYS)
+):
+    raise environ.ImproperlyConfigured(
+        "SECRET_KEY must be a long random string when APP_ENV=production (50 characters or "
+        "more, not a known one); make one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY must be set when APP_ENV=production")
+    SECRET_KEY = _development_key(VAR_DIR / "secret_key")
 
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 SITE_NAME = env.str("SITE_NAME", default="Paper Digest")
@@ -47,6 +82,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "anymail",
+    "csp",
     "accounts",
     "digest",
 ]
@@ -60,7 +96,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# Content-Security-Policy on every page (django-csp): scripts and styles only from our own
+# static files, no inline script or event handler, no plugins, no framing, forms post here.
+# A link to a paper is http(s) already (digest.sources.base.is_web_url); this is the net
+# under that.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "digest.urls"
 WSGI_APPLICATION = "digest.wsgi.application"
@@ -95,12 +149,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+SILENCED_SYSTEM_CHECKS = []
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # django-redis keeps its client; Django's own Redis backend builds one per call, which
-    # cost the delivery journal ~0.7 ms per email.
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
-    CACHES["deliveries"] = CACHES["default"]
+    # Three Redis databases: the broker (REDIS_URL), the cache (rate limits, beat's last
+    # tick) and the delivery journal, so that clearing the cache or the queue never loses
+    # the record of what was sent. django-redis keeps its client; Django's own Redis
+    # backend builds one per call, which cost the delivery journal ~0.7 ms per email.
+    def _redis_database(number: int) -> str:
+        return urlsplit(REDIS_URL)._replace(path=f"/{number}").geturl()
+
+    CACHES = {
+        name: {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": location}
+        for name, location in (
+            ("default", env.str("CACHE_REDIS_URL", default=_redis_database(1))),
+            ("deliveries", env.str("JOURNAL_REDIS_URL", default=_redis_database(2))),
+        )
+    }
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -112,7 +177,7 @@ else:
         },
     }
     # django-ratelimit wants a shared cache; one process with local memory is fine for the demo.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -137,7 +202,19 @@ STORAGES = {
 }
 
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # TLS ends at a reverse proxy in front of gunicorn, which tells Django the scheme in this
+    # header (set it, and strip it from clients); empty = no proxy, trust no header.
+    _proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto")
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain http
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining browsers' preload list is a commitment for the domain: the operator's call.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -232,6 +309,11 @@ INGEST_FIRST_RUN_DAYS = env.int("INGEST_FIRST_RUN_DAYS", default=2)
 INGEST_TIMEOUT = env.float("INGEST_TIMEOUT", default=30.0)
 INGEST_RETRIES = env.int("INGEST_RETRIES", default=4)
 INGEST_RETRY_BACKOFF = env.float("INGEST_RETRY_BACKOFF", default=3.0)
+# A source's answer is read up to this size, then refused. The largest expected is the RSS
+# feed of the default three categories on a busy day: ~2,000 items of ~2 KB (the recorded
+# items are 0.9 KB with 250-character abstracts; real ones average ~1,200) = ~4 MB; an
+# arXiv API page of 100 entries is ~0.25 MB. 16 MB leaves 4x headroom.
+INGEST_MAX_RESPONSE_BYTES = env.int("INGEST_MAX_RESPONSE_BYTES", default=16 * 1024 * 1024)
 INGEST_CONTACT_EMAIL = env.str("INGEST_CONTACT_EMAIL", default="digest@localhost")
 INGEST_USER_AGENT = env.str(
     "INGEST_USER_AGENT",
@@ -257,11 +339,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Beat notes each tick for /healthz (digest.health); it wakes at least every 300 s (Celery's
+# longest sleep), so 15 minutes of silence means three missed wake-ups: a stalled beat.
+CELERY_BEAT_SCHEDULER = "digest.celery:HeartbeatScheduler"
+BEAT_MAX_SILENCE = env.int("BEAT_MAX_SILENCE", default=15 * 60)
 CELERY_BEAT_SCHEDULE = {
     # Ingest first, then rank and send: the digest tick runs a quarter hour later.
     "ingest-papers": {"task": "digest.tasks.ingest_papers", "schedule": crontab(minute=0)},
     "send-due-digests": {"task": "digest.tasks.send_due_digests", "schedule": crontab(minute=15)},
 }
+
+# --- Errors ------------------------------------------------------------------------------
+# Unhandled errors of web requests and Celery tasks go to Sentry when SENTRY_DSN is set;
+# Django mails those of web requests to ADMINS ("Name <address>, address2") when DEBUG is off.
+ADMINS = getaddresses(env.list("ADMINS", default=[]))
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=APP_ENV,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,  # no addresses or interests of readers
+    )
 
 LOGGING = {
     "version": 1,

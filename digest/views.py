@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Interest, Subscriber
@@ -215,6 +216,7 @@ def feed_reset(request, subscriber):
 
 
 @require_GET
+@never_cache
 @full_signin_required
 def export(request, subscriber):
     """Download my data: everything stored about the subscriber, as a JSON file."""

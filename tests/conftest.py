@@ -5,6 +5,12 @@ import pytest
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"

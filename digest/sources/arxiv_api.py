@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 
-from .base import Page, PaperRecord, SourceError, arxiv_id, clean
+from .base import Page, PaperRecord, SourceError, arxiv_id, arxiv_links, clean
 from .http import PoliteClient
 
 SOURCE = "arxiv"
@@ -44,10 +44,10 @@ def _record(entry: ElementTree.Element) -> tuple[PaperRecord, str]:
         raise ValueError(f"{external_id}: no title")
     published = _timestamp(entry.findtext("atom:published", None, NS))
     updated = entry.findtext("atom:updated", None, NS)
-    links = entry.findall("atom:link", NS)
     primary = entry.find("arxiv:primary_category", NS)
     categories = [c.get("term", "") for c in entry.findall("atom:category", NS) if c.get("term")]
     authors = [clean(a.findtext("atom:name", "", NS)) for a in entry.findall("atom:author", NS)]
+    abs_url, pdf_url = arxiv_links(external_id)  # not the feed's links: only ever https
     record = PaperRecord(
         title=title,
         abstract=clean(entry.findtext("atom:summary", "", NS)),
@@ -59,8 +59,8 @@ def _record(entry: ElementTree.Element) -> tuple[PaperRecord, str]:
         primary_category=primary.get("term", "") if primary is not None else categories[0],
         published=published.date(),
         updated=_timestamp(updated).date() if updated else None,
-        abs_url=next((a.get("href", "") for a in links if a.get("rel") == "alternate"), ""),
-        pdf_url=next((a.get("href", "") for a in links if a.get("title") == "pdf"), ""),
+        abs_url=abs_url,
+        pdf_url=pdf_url,
     )
     return record, published.isoformat()
 
@@ -73,7 +73,7 @@ def fetch(
     start = 0
     while True:
         where = f"arXiv API ({query}, start={start})"
-        response = client.get(
+        body = client.get(
             settings.ARXIV_API_URL,
             params={
                 "search_query": query,
@@ -83,7 +83,7 @@ def fetch(
                 "max_results": size,
             },
         )
-        feed = parse_xml(response.content, where=where)
+        feed = parse_xml(body, where=where)
         if feed.tag != f"{{{NS['atom']}}}feed":
             raise SourceError(f"{where}: not an Atom feed (root element {feed.tag!r})")
         entries = feed.findall("atom:entry", NS)

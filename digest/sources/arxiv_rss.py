@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 from django.conf import settings
 
 from .arxiv_api import parse_xml
-from .base import Page, PaperRecord, SourceError, arxiv_id, clean
+from .base import Page, PaperRecord, SourceError, arxiv_id, arxiv_links, clean
 from .http import PoliteClient
 
 SOURCE = "arxiv-rss"
@@ -47,6 +47,7 @@ def _record(item: ElementTree.Element) -> PaperRecord:
     replaced = description["type"].startswith("replace")
     authors = [clean(a) for a in (item.findtext("dc:creator", "", NS)).split(",") if a.strip()]
     categories = [clean(c.text) for c in item.findall("category") if clean(c.text)]
+    abs_url, pdf_url = arxiv_links(external_id)  # not the item's <link>: only ever https
     return PaperRecord(
         title=title,
         abstract=clean(description["abstract"]),
@@ -58,8 +59,8 @@ def _record(item: ElementTree.Element) -> PaperRecord:
         primary_category=categories[0] if categories else "",
         published=None if replaced else announced,
         updated=announced if replaced else None,
-        abs_url=clean(item.findtext("link")),
-        pdf_url=f"https://arxiv.org/pdf/{external_id}v{version}",
+        abs_url=abs_url,
+        pdf_url=pdf_url,
     )
 
 
@@ -68,7 +69,7 @@ def fetch(
 ) -> Iterator[Page]:
     url = settings.ARXIV_RSS_URL.rstrip("/") + "/" + "+".join(categories)
     where = f"arXiv RSS {url}"
-    channel = parse_xml(client.get(url).content, where=where).find("channel")
+    channel = parse_xml(client.get(url), where=where).find("channel")
     if channel is None:
         raise SourceError(f"{where}: not an RSS feed (no <channel>)")
     try:

@@ -4,13 +4,49 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+# The limits of the Paper columns (digest.models declares its fields with these). A record
+# is checked against them before any insert: PostgreSQL refuses a longer value and so the
+# whole page, SQLite would store it.
+EXTERNAL_ID_MAX_LENGTH = 64
+CATEGORY_MAX_LENGTH = 32
+URL_MAX_LENGTH = 300
+VERSION_MAX = 32767  # PositiveSmallIntegerField
+COUNT_MAX = 2**31 - 1  # PositiveIntegerField
+
+_web_url = URLValidator(schemes=["http", "https"])
+
 
 class SourceError(Exception):
     """A source gave something we cannot use (HTTP error, malformed payload, timeout)."""
 
 
+def is_web_url(value) -> bool:
+    """True only for an absolute http(s) URL: the only kind of link a paper may carry into a
+    page or an email (``javascript:`` or ``data:`` would run there)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        _web_url(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def arxiv_links(external_id: str) -> tuple[str, str]:
+    """The abstract page and the PDF (latest version) of an arXiv paper."""
+    return f"https://arxiv.org/abs/{external_id}", f"https://arxiv.org/pdf/{external_id}"
+
+
 @dataclass
 class PaperRecord:
+    """One paper as a source gives it; ``ValueError`` when no Paper could hold it.
+
+    Every source catches that error per item, so one bad item is reported and the rest load.
+    """
+
     title: str
     abstract: str = ""
     external_id: str = ""
@@ -24,6 +60,25 @@ class PaperRecord:
     abs_url: str = ""
     pdf_url: str = ""
     upvotes: int | None = None
+
+    def __post_init__(self):
+        for name, label in (("abs_url", "'url'"), ("pdf_url", "'pdf_url'")):
+            url = getattr(self, name)
+            if url == "":
+                continue
+            if isinstance(url, str) and len(url) > URL_MAX_LENGTH:
+                raise ValueError(f"{label} is longer than {URL_MAX_LENGTH} characters")
+            if not is_web_url(url):
+                raise ValueError(f"{label} is not an http(s) URL: {url!r:.80}")
+        if len(self.external_id) > EXTERNAL_ID_MAX_LENGTH:
+            raise ValueError(f"'id' is longer than {EXTERNAL_ID_MAX_LENGTH} characters")
+        if len(self.primary_category) > CATEGORY_MAX_LENGTH:
+            raise ValueError(f"the first category is longer than {CATEGORY_MAX_LENGTH} characters")
+        if not 1 <= self.version <= VERSION_MAX:
+            raise ValueError(f"version {self.version} is not between 1 and {VERSION_MAX}")
+        for name in ("authors_count", "upvotes"):
+            if (getattr(self, name) or 0) > COUNT_MAX:
+                raise ValueError(f"'{name}' is larger than {COUNT_MAX}")
 
 
 @dataclass

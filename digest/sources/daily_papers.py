@@ -6,13 +6,14 @@ upvotes keep being refreshed while a paper is on the list; the cursor is the las
 that listed any paper (weekends list none).
 """
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from .base import Page, PaperRecord, SourceError, arxiv_id, clean
+from .base import Page, PaperRecord, SourceError, arxiv_id, arxiv_links, clean
 from .http import PoliteClient
 
 SOURCE = "daily-papers"
@@ -32,6 +33,7 @@ def _record(item) -> PaperRecord:
     if upvotes is not None and (not isinstance(upvotes, int) or upvotes < 0):
         raise ValueError(f"{external_id}: 'upvotes' is not a count: {upvotes!r}")
     published = paper.get("publishedAt")
+    abs_url, pdf_url = arxiv_links(external_id) if external_id else ("", "")
     return PaperRecord(
         title=title,
         abstract=clean(paper.get("summary")),
@@ -40,8 +42,8 @@ def _record(item) -> PaperRecord:
         authors=[a for a in authors if a],
         authors_count=len(authors) or None,
         published=datetime.fromisoformat(published).date() if published else None,
-        abs_url=f"https://arxiv.org/abs/{external_id}" if external_id else "",
-        pdf_url=f"https://arxiv.org/pdf/{external_id}" if external_id else "",
+        abs_url=abs_url,
+        pdf_url=pdf_url,
         upvotes=upvotes,
     )
 
@@ -54,11 +56,11 @@ def fetch(
     listed = 0
     while day <= today:
         where = f"daily papers of {day}"
-        response = client.get(
+        body = client.get(
             settings.DAILY_PAPERS_URL, params={"date": day.isoformat(), "limit": PAGE_LIMIT}
         )
         try:
-            items = response.json()
+            items = json.loads(body)
         except ValueError as e:
             raise SourceError(f"{where}: malformed or truncated JSON ({e})") from e
         if not isinstance(items, list):

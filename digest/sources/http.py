@@ -38,10 +38,22 @@ class PoliteClient:
             time.sleep(max(0.0, self._last_request + self.interval - time.monotonic()))
         self._last_request = time.monotonic()
 
-    def get(self, url: str, params: dict | None = None) -> requests.Response:
+    def get(self, url: str, params: dict | None = None) -> bytes:
+        """The body of a GET, read as it streams in and refused past
+        ``INGEST_MAX_RESPONSE_BYTES``, so a huge answer cannot exhaust memory."""
         self._wait_turn()
         try:
-            response = self.session.get(url, params=params, timeout=settings.INGEST_TIMEOUT)
+            with self.session.get(
+                url, params=params, timeout=settings.INGEST_TIMEOUT, stream=True
+            ) as response:
+                if response.status_code >= 400:
+                    detail = response.raw.read(1000, decode_content=True)
+                    detail = clean(detail.decode(errors="replace"))[:200]
+                    raise SourceError(
+                        f"{response.url} answered HTTP {response.status_code} {response.reason}"
+                        + (f": {detail}" if detail else "")
+                    )
+                return _read_capped(response)
         except requests.RequestException as e:
             if _timed_out(e):
                 raise SourceError(
@@ -49,13 +61,21 @@ class PoliteClient:
                     f"({settings.INGEST_RETRIES} retries)"
                 ) from e
             raise SourceError(f"cannot reach {url}: {e}") from e
-        if response.status_code >= 400:
-            detail = clean(response.text[:200])
-            raise SourceError(
-                f"{response.url} answered HTTP {response.status_code} {response.reason}"
-                + (f": {detail}" if detail else "")
-            )
-        return response
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    cap = settings.INGEST_MAX_RESPONSE_BYTES
+    too_big = SourceError(
+        f"{response.url} sent more than {cap} bytes (INGEST_MAX_RESPONSE_BYTES); stopped reading"
+    )
+    if int(response.headers.get("Content-Length") or 0) > cap:
+        raise too_big
+    body = bytearray()
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        body += chunk
+        if len(body) > cap:
+            raise too_big
+    return bytes(body)
 
 
 def _timed_out(error: requests.RequestException) -> bool:

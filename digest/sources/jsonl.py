@@ -1,7 +1,8 @@
 """JSON-lines paper lists: one object a line with at least ``title`` and ``abstract``.
 
 Optional fields: ``id``/``arxiv_id``, ``authors`` (list of names), ``authors_count``,
-``categories``, ``published`` (YYYY-MM-DD), ``url``, ``pdf_url``, ``upvotes``.
+``categories``, ``published`` (YYYY-MM-DD), ``url``, ``pdf_url`` (http or https only),
+``upvotes``. A line that breaks a rule, or a limit of the Paper columns, is reported alone.
 """
 
 import json

@@ -32,11 +32,18 @@ def browser(monkeypatch):
 
 @pytest.fixture
 def page(browser):
+    """A tab; the test fails if the Content-Security-Policy blocked anything on its pages."""
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    blocked = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
+    )
     yield page
     context.close()
+    assert not blocked, "the Content-Security-Policy blocked: " + "\n".join(blocked)
 
 
 @pytest.fixture

@@ -54,3 +54,34 @@ def test_it_refuses_a_missing_file_with_a_clear_message(tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("ingest_papers", str(tmp_path / "nope.jsonl"))
     assert not Paper.objects.exists()
+
+
+def test_a_value_too_long_for_its_column_is_reported_by_line_and_the_good_lines_load(
+    tmp_path, capsys
+):
+    """PostgreSQL refused the whole file over one long URL; SQLite stored it silently."""
+    long_url = "https://example.org/" + "a" * 5000
+    path = write_lines(
+        tmp_path / "papers.jsonl",
+        [
+            json.dumps({"title": "Good paper one", "abstract": "About speech."}),
+            json.dumps({"title": "Long url", "abstract": "x", "url": long_url}),
+            json.dumps({"title": "Long id", "abstract": "x", "id": "2411." + "1" * 80}),
+            json.dumps({"title": "Long category", "abstract": "x", "categories": ["c" * 40]}),
+            json.dumps({"title": "Many upvotes", "abstract": "x", "upvotes": 2**31}),
+            json.dumps({"title": "Good paper two", "abstract": "About vision."}),
+        ],
+    )
+
+    with pytest.raises(CommandError, match="4 lines"):
+        call_command("ingest_papers", str(path))
+
+    err = capsys.readouterr().err
+    assert f"{path}:2: skipped: 'url' is longer than 300 characters" in err
+    assert f"{path}:3: skipped: 'id' is longer than 64 characters" in err
+    assert f"{path}:4: skipped: the first category is longer than 32 characters" in err
+    assert f"{path}:5: skipped: 'upvotes' is larger than 2147483647" in err
+    assert sorted(Paper.objects.values_list("title", flat=True)) == [
+        "Good paper one",
+        "Good paper two",
+    ]

@@ -26,8 +26,8 @@ def test_it_pages_through_the_api_and_keeps_every_field(recorded):
     assert paper.primary_category == "cs.CL"
     assert paper.categories == ["cs.CL", "cs.LG"]
     assert paper.published == date(2026, 11, 20)
-    assert paper.abs_url == "http://arxiv.org/abs/2611.14402v1"
-    assert paper.pdf_url == "http://arxiv.org/pdf/2611.14402v1"
+    assert paper.abs_url == "https://arxiv.org/abs/2611.14402"
+    assert paper.pdf_url == "https://arxiv.org/pdf/2611.14402"
     assert paper.source == "arxiv"
     assert Paper.objects.get(external_id="2611.14388").primary_category == "cs.LG"
 

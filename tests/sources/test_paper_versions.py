@@ -22,7 +22,7 @@ def test_it_updates_a_known_paper_with_its_new_version(recorded):
     )
     assert paper.abstract.startswith("We extend our study")
     assert paper.updated == date(2026, 11, 22)
-    assert paper.pdf_url == "http://arxiv.org/pdf/2611.14402v2"
+    assert paper.pdf_url == "https://arxiv.org/pdf/2611.14402"
 
 
 def test_an_older_version_does_not_overwrite_a_newer_one(recorded):

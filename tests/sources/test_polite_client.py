@@ -1,6 +1,7 @@
 import socket
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -52,3 +53,57 @@ def test_it_retries_a_timeout_then_says_the_source_did_not_answer(silent_server,
         PoliteClient().get(url)
 
     assert len(accepted) == 3
+
+
+@pytest.fixture
+def endless_server():
+    """A real HTTP server on loopback whose answer never ends; counts the bytes it got out."""
+    sent = []
+
+    class Endless(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/atom+xml")
+            self.end_headers()
+            chunk = b"<entry>" + b"x" * 65_529 + b"</entry>"
+            try:
+                for _ in range(300 * 16):  # 300 MB, as in the attack
+                    self.wfile.write(chunk)
+                    sent.append(len(chunk))
+            except OSError:
+                return
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api/query", sent
+    server.shutdown()
+    server.server_close()
+
+
+def test_it_stops_reading_an_answer_larger_than_the_cap(endless_server, settings):
+    url, sent = endless_server
+    settings.INGEST_MAX_RESPONSE_BYTES = 1_000_000
+
+    with pytest.raises(SourceError, match=r"sent more than 1000000 bytes"):
+        PoliteClient().get(url)
+
+    time.sleep(0.2)
+    assert sum(sent) < 50_000_000  # the client hung up instead of reading all 300 MB
+
+
+def test_it_refuses_an_answer_announced_larger_than_the_cap(recorded, settings):
+    settings.INGEST_MAX_RESPONSE_BYTES = 1000
+    recorded.get("https://export.arxiv.org/api/query", body=b"<feed>" + b" " * 5000 + b"</feed>")
+
+    with pytest.raises(SourceError, match=r"export.arxiv.org.* sent more than 1000 bytes"):
+        PoliteClient().get("https://export.arxiv.org/api/query")
+
+
+def test_an_answer_within_the_cap_is_read_whole(recorded, settings):
+    settings.INGEST_MAX_RESPONSE_BYTES = 1000
+    recorded.get("https://export.arxiv.org/api/query", body=b"<feed>" + b" " * 900 + b"</feed>")
+
+    assert len(PoliteClient().get("https://export.arxiv.org/api/query")) == 913

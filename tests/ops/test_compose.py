@@ -1,0 +1,38 @@
+"""docker-compose.yml, read as Compose would (no Docker engine on this machine to run it)."""
+
+from pathlib import Path
+
+import yaml
+
+STACK = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+SERVICES = STACK["services"]
+
+
+def test_migrations_run_once_before_web_worker_and_beat_start():
+    assert SERVICES["migrate"]["command"][-3:] == ["manage.py", "migrate", "--no-input"]
+    assert SERVICES["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        waits_for = SERVICES[name]["depends_on"]["migrate"]
+        assert waits_for == {"condition": "service_completed_successfully"}, name
+        assert "migrate" not in " ".join(SERVICES[name]["command"]), name
+
+
+def test_web_worker_and_beat_each_have_their_own_health_check():
+    checks = {
+        name: " ".join(SERVICES[name]["healthcheck"]["test"]) for name in ("web", "worker", "beat")
+    }
+    assert "http://127.0.0.1:8000/healthz" in checks["web"]
+    assert "inspect ping --destination celery@$$HOSTNAME" in checks["worker"]
+    assert checks["beat"].endswith("manage.py health beat")
+
+
+def test_redis_keeps_an_append_only_file_on_a_volume():
+    redis = SERVICES["redis"]
+    assert redis["command"][:3] == ["redis-server", "--appendonly", "yes"]
+    assert any(volume.endswith(":/data") for volume in redis["volumes"])
+
+
+def test_production_cookies_stay_secure_and_web_listens_on_loopback_for_the_proxy():
+    environment = SERVICES["web"]["environment"]
+    assert "SECURE_COOKIES" not in environment  # the settings' default: secure
+    assert SERVICES["web"]["ports"] == ["${WEB_BIND:-127.0.0.1}:8000:8000"]

@@ -1,0 +1,112 @@
+"""The signing key and the production security settings, read as a fresh process would."""
+
+import secrets
+
+import pytest
+
+PUBLIC_DEV_KEY = "dev-insecure-key-not-for-production"
+
+
+def production_env(**overrides) -> dict:
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "ALLOWED_HOSTS": "digest.example.org",
+        "SITE_URL": "https://digest.example.org",
+        "ANYMAIL_WEBHOOK_SECRET": "hook:" + secrets.token_urlsafe(20),
+    } | overrides
+
+
+PRINT_KEY = ("-c", "import digest.settings as s; print(s.SECRET_KEY)")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x",
+        "short-but-not-empty-key",
+        PUBLIC_DEV_KEY + "-" * 30,
+        PUBLIC_DEV_KEY,
+        "django-insecure-" + secrets.token_urlsafe(50),
+        "a" * 60,
+    ],
+)
+def test_production_refuses_a_short_or_known_key(key, run_python):
+    done = run_python(*PRINT_KEY, **production_env(SECRET_KEY=key))
+
+    assert done.returncode != 0
+    assert "SECRET_KEY must be a long random string" in done.stderr
+
+
+def test_development_without_a_key_makes_a_random_one_and_keeps_it(run_python, tmp_path):
+    first = run_python(*PRINT_KEY)
+    second = run_python(*PRINT_KEY)
+    elsewhere = run_python(*PRINT_KEY, VAR_DIR=str(tmp_path / "other"))
+
+    key = first.stdout.strip()
+    assert first.returncode == 0, first.stderr
+    assert len(key) >= 50 and PUBLIC_DEV_KEY not in key
+    assert second.stdout.strip() == key  # sessions and links survive a restart
+    assert elsewhere.stdout.strip() != key
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_production_configuration_passes_the_deploy_check(run_python):
+    done = run_python(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", **production_env()
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
+
+
+SHOW = "import digest.settings as s, sentry_sdk; print(repr({}))"
+
+
+def test_the_broker_the_cache_and_the_delivery_journal_are_three_redis_databases(run_python):
+    done = run_python(
+        "-c",
+        SHOW.format(
+            "(s.CELERY_BROKER_URL, s.CACHES['default']['LOCATION'], "
+            "s.CACHES['deliveries']['LOCATION'])"
+        ),
+        REDIS_URL="redis://redis:6379/0",
+    )
+
+    assert done.stdout.strip() == repr(
+        ("redis://redis:6379/0", "redis://redis:6379/1", "redis://redis:6379/2")
+    ), done.stderr
+
+
+def test_errors_go_to_sentry_when_a_dsn_is_set_and_to_admins_by_mail(run_python):
+    done = run_python(
+        "-c",
+        SHOW.format("(sorted(sentry_sdk.get_client().integrations), s.ADMINS)"),
+        SENTRY_DSN="http://public@127.0.0.1:9/1",
+        ADMINS="Ops Team <ops@example.org>,dev@example.org",
+    )
+
+    integrations, admins = eval(done.stdout)  # noqa: S307 - our own repr()
+    assert {"django", "celery"} <= set(integrations), done.stderr
+    assert admins == [("Ops Team", "ops@example.org"), ("", "dev@example.org")]
+
+
+def test_production_redirects_plain_http_to_https_except_the_health_check(run_python):
+    script = (
+        "import django; django.setup(); from django.test import Client; c = Client();"
+        "print(c.get('/', HTTP_HOST='digest.example.org').headers.get('Location'));"
+        "print(c.get('/healthz', HTTP_HOST='digest.example.org', HTTP_X_FORWARDED_PROTO='https')"
+        ".headers['Strict-Transport-Security']);"
+        "print(c.get('/healthz', HTTP_HOST='127.0.0.1').status_code)"
+    )
+    done = run_python(
+        "-c", script, **production_env(REDIS_URL="", ALLOWED_HOSTS="digest.example.org,127.0.0.1")
+    )
+
+    assert done.stdout.split() == [
+        "https://digest.example.org/",
+        "max-age=31536000;",
+        "includeSubDomains",
+        "200",
+    ], done.stderr
