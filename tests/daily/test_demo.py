@@ -48,6 +48,7 @@ def test_its_output_says_how_to_see_the_site_and_sign_in_and_nothing_noisy(tmp_p
         if key not in {"REDIS_URL", "DATABASE_URL", "EMAIL_BACKEND", "EMAIL_OUTBOX_DIR"}
     }
     env["VAR_DIR"] = str(tmp_path)
+    env["SECRET_KEY"] = settings.SECRET_KEY  # so this process can read the printed link
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)
     demo = subprocess.run([*manage, "demo"], env=env, check=True, capture_output=True, text=True)
