@@ -1,13 +1,21 @@
 """Reads for the account page."""
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
-from digest.models import Digest, Paper
-from digest.selectors import recommendations_for
+from digest.models import Digest, Paper, Rating
+from digest.selectors import corpus, recommendations_for
 
 from .models import Subscriber
+
+PREVIEW_CACHE_SECONDS = 24 * 3600
+"""A cached preview is keyed by everything it depends on (see ``_preview_key``), so this
+only bounds how long an unused entry stays."""
 
 
 @dataclass(frozen=True)
@@ -17,12 +25,43 @@ class PreviewItem:
     terms: list[str]
 
 
-def subscriber_preview(*, subscriber: Subscriber) -> list[PreviewItem]:
-    """The digest the subscriber would get if it were sent now, best first."""
+def subscriber_preview(
+    *, subscriber: Subscriber, now: datetime | None = None
+) -> list[PreviewItem] | None:
+    """The digest the subscriber would get if it were sent now, best first; None while the
+    first paper index is being built.
+
+    Cached until the reader's interests, digest size, ratings or sent digests change, the
+    index changes or the day ends, so the recommender runs once per change, not per view.
+    """
+    now = now or timezone.now()
+    data = corpus()
+    if data.index is None:
+        return None
     subscriber = Subscriber.objects.prefetch_related("interests").get(pk=subscriber.pk)
-    picks = recommendations_for([subscriber], now=timezone.now())[subscriber.id]
-    papers = Paper.objects.in_bulk([p.paper_id for p in picks])
-    return [PreviewItem(papers[p.paper_id], p.score, p.terms) for p in picks]
+    key = _preview_key(subscriber, index_version=data.version, day=now.date().isoformat())
+    preview = cache.get(key)
+    if preview is None:
+        picks = recommendations_for([subscriber], now=now)[subscriber.id]
+        papers = Paper.objects.in_bulk([p.paper_id for p in picks])
+        preview = [PreviewItem(papers[p.paper_id], p.score, p.terms) for p in picks]
+        cache.set(key, preview, PREVIEW_CACHE_SECONDS)
+    return preview
+
+
+def _preview_key(subscriber: Subscriber, *, index_version: str, day: str) -> str:
+    """A cache key that changes whenever the preview may: two small indexed queries."""
+    ratings = Rating.objects.filter(subscriber=subscriber).aggregate(
+        n=Count("id"), last=Max("id"), changed=Max("created_at")
+    )
+    sent = Digest.objects.filter(
+        subscriber=subscriber, status__in=[Digest.Status.SENT, Digest.Status.SENDING]
+    ).aggregate(last=Max("id"))
+    interests = sorted((i.phrase, i.weight, i.excluded) for i in subscriber.interests.all())
+    state = repr(
+        (index_version, day, subscriber.max_papers, interests, sorted(ratings.items()), sent)
+    )
+    return f"preview:{subscriber.pk}:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
 
 
 def subscriber_past_digests(*, subscriber: Subscriber, limit: int = 20) -> list[Digest]:
