@@ -54,14 +54,25 @@ def _preview_key(subscriber: Subscriber, *, index_version: str, day: str) -> str
     ratings = Rating.objects.filter(subscriber=subscriber).aggregate(
         n=Count("id"), last=Max("id"), changed=Max("created_at")
     )
-    sent = Digest.objects.filter(
-        subscriber=subscriber, status__in=[Digest.Status.SENT, Digest.Status.SENDING]
-    ).aggregate(last=Max("id"))
+    sent = subscriber_last_sent(subscriber=subscriber)
     interests = sorted((i.phrase, i.weight, i.excluded) for i in subscriber.interests.all())
     state = repr(
         (index_version, day, subscriber.max_papers, interests, sorted(ratings.items()), sent)
     )
     return f"preview:{subscriber.pk}:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
+
+
+def subscriber_last_sent(*, subscriber: Subscriber) -> int | None:
+    """Id of the newest digest sent (or being sent) to the subscriber: what changes their
+    history and what the recommender leaves out."""
+    return (
+        Digest.objects.filter(
+            subscriber=subscriber, status__in=[Digest.Status.SENT, Digest.Status.SENDING]
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def subscriber_past_digests(*, subscriber: Subscriber, limit: int = 20) -> list[Digest]:

@@ -1,4 +1,4 @@
-from functools import cache, wraps
+from functools import cache, partial, wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -129,7 +129,9 @@ def _account_page(request, subscriber, status=200, **forms):
         "add_form": forms.get("add_form") or AddInterestsForm(subscriber=subscriber),
         "interest_forms": [(i, InterestForm(instance=i, prefix=f"i{i.id}")) for i in interests],
         "preview": selectors.subscriber_preview(subscriber=subscriber),
-        "past_digests": selectors.subscriber_past_digests(subscriber=subscriber),
+        # Read and rendered only when the cached fragment is missing (a digest was sent).
+        "past_digests": partial(selectors.subscriber_past_digests, subscriber=subscriber),
+        "last_sent": selectors.subscriber_last_sent(subscriber=subscriber),
     }
     return render(request, "accounts/account.html", context, status=status)
 

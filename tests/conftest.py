@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -13,6 +14,7 @@ def _test_settings(settings, tmp_path):
     deliveries = {**settings.CACHES["deliveries"], "LOCATION": str(tmp_path / "deliveries")}
     settings.CACHES = {**settings.CACHES, "deliveries": deliveries}
     settings.INDEX_DIR = tmp_path / "index"
+    cache.clear()  # cached previews and pages of an earlier test's rolled-back readers
 
 
 @pytest.fixture
