@@ -232,7 +232,8 @@ def main():
         from digest import services
 
         services.index_build(now=first_day)
-        _batch(readers[-5:], first_day)  # warm up: templates, connections
+        if len(readers) > len(batch) + 5:
+            _batch(readers[-5:], first_day)  # warm up: templates, connections
         day_one = _batch(batch, first_day)
         print(f"day 1: {week} papers, batch of {len(batch)} in {day_one:.2f}s", flush=True)
 
