@@ -8,7 +8,7 @@ COPY accounts accounts
 RUN pip install .
 COPY . .
 RUN APP_ENV=production SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v 0
-RUN useradd --create-home app && mkdir -p /app/var && chown app /app/var
+RUN useradd --create-home app && mkdir -p /app/var/index && chown -R app /app/var
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "digest.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
