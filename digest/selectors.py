@@ -135,7 +135,9 @@ def recommendations_for(subscribers: list[Subscriber], *, now: datetime) -> dict
     since = now - timedelta(days=settings.DIGEST_CANDIDATE_DAYS)
     index, paper_ids, candidates = _with_newer_papers(data, since)
     row_of = {s.id: row for row, s in enumerate(subscribers)}
-    # Only candidates can be sent again, and they were all ingested since ``since``.
+    # Only candidates can be sent again. They were ingested since ``since``, so only digests
+    # created (first claimed) since then can hold them: with the (subscriber, created_at)
+    # index this reads about a week of the batch's digests, however long the history.
     sent = DigestItem.objects.filter(
         digest__subscriber__in=list(row_of),
         digest__created_at__gte=since,
