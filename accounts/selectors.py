@@ -31,15 +31,14 @@ def subscriber_preview(
     """The digest the subscriber would get if it were sent now, best first; None while the
     first paper index is being built.
 
-    Cached until the reader's interests, digest size, ratings or sent digests change, the
-    index changes or the day ends, so the recommender runs once per change, not per view.
+    Cached under ``subscriber_preview_key``, so the recommender runs once per change of
+    what the preview depends on, not once per view.
     """
     now = now or timezone.now()
-    data = corpus()
-    if data.index is None:
-        return None
     subscriber = Subscriber.objects.prefetch_related("interests").get(pk=subscriber.pk)
-    key = _preview_key(subscriber, index_version=data.version, day=now.date().isoformat())
+    key = subscriber_preview_key(subscriber=subscriber, now=now)
+    if key is None:
+        return None
     preview = cache.get(key)
     if preview is None:
         picks = recommendations_for([subscriber], now=now)[subscriber.id]
@@ -49,16 +48,20 @@ def subscriber_preview(
     return preview
 
 
-def _preview_key(subscriber: Subscriber, *, index_version: str, day: str) -> str:
-    """A cache key that changes whenever the preview may: two small indexed queries."""
+def subscriber_preview_key(*, subscriber: Subscriber, now: datetime | None = None) -> str | None:
+    """A key that changes whenever the preview may: the reader's interests, digest size,
+    ratings or sent digests, the index version, the day. None before the first index.
+    Three small indexed queries."""
+    version = corpus().version
+    if not version:
+        return None
     ratings = Rating.objects.filter(subscriber=subscriber).aggregate(
         n=Count("id"), last=Max("id"), changed=Max("created_at")
     )
     sent = subscriber_last_sent(subscriber=subscriber)
     interests = sorted((i.phrase, i.weight, i.excluded) for i in subscriber.interests.all())
-    state = repr(
-        (index_version, day, subscriber.max_papers, interests, sorted(ratings.items()), sent)
-    )
+    day = (now or timezone.now()).date().isoformat()
+    state = repr((version, day, subscriber.max_papers, interests, sorted(ratings.items()), sent))
     return f"preview:{subscriber.pk}:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
 
 
@@ -69,7 +72,7 @@ def subscriber_last_sent(*, subscriber: Subscriber) -> int | None:
         Digest.objects.filter(
             subscriber=subscriber, status__in=[Digest.Status.SENT, Digest.Status.SENDING]
         )
-        .order_by("-id")
+        .order_by("-created_at")  # the (subscriber, created_at) index: one row read
         .values_list("id", flat=True)
         .first()
     )

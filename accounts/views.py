@@ -128,8 +128,10 @@ def _account_page(request, subscriber, status=200, **forms):
         "timezone_options": _timezone_options(),
         "add_form": forms.get("add_form") or AddInterestsForm(subscriber=subscriber),
         "interest_forms": [(i, InterestForm(instance=i, prefix=f"i{i.id}")) for i in interests],
-        "preview": selectors.subscriber_preview(subscriber=subscriber),
-        # Read and rendered only when the cached fragment is missing (a digest was sent).
+        # The preview and the past digests are read and rendered only when their cached
+        # fragments are missing (something they depend on changed).
+        "preview_key": selectors.subscriber_preview_key(subscriber=subscriber),
+        "preview": partial(selectors.subscriber_preview, subscriber=subscriber),
         "past_digests": partial(selectors.subscriber_past_digests, subscriber=subscriber),
         "last_sent": selectors.subscriber_last_sent(subscriber=subscriber),
     }
