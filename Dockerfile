@@ -13,7 +13,7 @@ RUN pip install --no-deps --no-build-isolation .
 COPY . .
 RUN APP_ENV=production SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     python manage.py collectstatic --no-input -v 0
-RUN useradd --create-home app && mkdir -p /app/var && chown app /app/var
+RUN useradd --create-home app && mkdir -p /app/var/index && chown -R app /app/var
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "digest.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

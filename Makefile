@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast check-deploy lock lint format system-deps bench-rank bench-run bench-web bench-quality clean
+.PHONY: demo test test-fast check-deploy lock lint format system-deps bench-rank bench-run bench-web bench-quality bench-history clean
 
 # The locked releases (hashes checked), then the project itself without resolving anything.
 $(STAMP): pyproject.toml requirements-test.lock
@@ -73,6 +73,13 @@ bench-run: $(STAMP) system-deps
 REQUESTS ?= 2000
 bench-web: $(STAMP) system-deps
 	$(BIN)/python benchmarks/web.py --requests $(REQUESTS)
+
+# A year of history on PostgreSQL: index build and load, a batch on day 1 and day 365,
+# the account page on day 365 (scale with HISTORY_PAPERS / HISTORY_READERS).
+HISTORY_PAPERS ?= 150000
+HISTORY_READERS ?= 10000
+bench-history: $(STAMP) system-deps
+	$(BIN)/python benchmarks/history.py --papers $(HISTORY_PAPERS) --readers $(HISTORY_READERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

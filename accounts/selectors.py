@@ -1,18 +1,20 @@
 """Reads for the account page, the interest suggestions and the links in emails."""
 
+import hashlib
 import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils import timezone
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from digest.models import Digest, Paper, Rating
-from digest.selectors import recommendations_for
+from digest.selectors import corpus, recommendations_for
 
 from . import links
 from .models import Subscriber
@@ -21,6 +23,10 @@ from .tokens import BadToken, read_signin_token, read_token
 ALREADY_USED = "This link was already used. Ask for a new one below."
 
 ONBOARDING_PAPERS = 6
+
+PREVIEW_CACHE_SECONDS = 24 * 3600
+"""A cached preview is keyed by everything it depends on (see ``_preview_key``), so this
+only bounds how long an unused entry stays."""
 
 
 @dataclass(frozen=True)
@@ -31,20 +37,67 @@ class PreviewItem:
     rating: int | None = None
 
 
-def subscriber_preview(*, subscriber: Subscriber) -> list[PreviewItem]:
-    """The digest the subscriber would get if it were sent now, best first, with their ratings."""
+def subscriber_preview(
+    *, subscriber: Subscriber, now: datetime | None = None
+) -> list[PreviewItem] | None:
+    """The digest the subscriber would get if it were sent now, best first, with their
+    ratings; None while the
+    first paper index is being built.
+
+    Cached under ``subscriber_preview_key``, so the recommender runs once per change of
+    what the preview depends on, not once per view.
+    """
+    now = now or timezone.now()
     subscriber = Subscriber.objects.prefetch_related("interests").get(pk=subscriber.pk)
-    picks = recommendations_for([subscriber], now=timezone.now())[subscriber.id]
-    paper_ids = [p.paper_id for p in picks]
-    papers = Paper.objects.in_bulk(paper_ids)
-    ratings = dict(
-        Rating.objects.filter(subscriber=subscriber, paper_id__in=paper_ids).values_list(
-            "paper_id", "value"
+    key = subscriber_preview_key(subscriber=subscriber, now=now)
+    if key is None:
+        return None
+    preview = cache.get(key)
+    if preview is None:
+        picks = recommendations_for([subscriber], now=now)[subscriber.id]
+        paper_ids = [p.paper_id for p in picks]
+        papers = Paper.objects.in_bulk(paper_ids)
+        ratings = dict(
+            Rating.objects.filter(subscriber=subscriber, paper_id__in=paper_ids).values_list(
+                "paper_id", "value"
+            )
         )
+        preview = [
+            PreviewItem(papers[p.paper_id], p.score, p.terms, ratings.get(p.paper_id))
+            for p in picks
+        ]
+        cache.set(key, preview, PREVIEW_CACHE_SECONDS)
+    return preview
+
+
+def subscriber_preview_key(*, subscriber: Subscriber, now: datetime | None = None) -> str | None:
+    """A key that changes whenever the preview may: the reader's interests, digest size,
+    ratings or sent digests, the index version, the day. None before the first index.
+    Three small indexed queries."""
+    version = corpus().version
+    if not version:
+        return None
+    ratings = Rating.objects.filter(subscriber=subscriber).aggregate(
+        n=Count("id"), last=Max("id"), changed=Max("created_at")
     )
-    return [
-        PreviewItem(papers[p.paper_id], p.score, p.terms, ratings.get(p.paper_id)) for p in picks
-    ]
+    sent = subscriber_last_sent(subscriber=subscriber)
+    interests = sorted((i.phrase, i.weight, i.excluded) for i in subscriber.interests.all())
+    day = (now or timezone.now()).date().isoformat()
+    state = repr((version, day, subscriber.max_papers, interests, sorted(ratings.items()), sent))
+    return f"preview:{subscriber.pk}:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
+
+
+def subscriber_last_sent(*, subscriber: Subscriber) -> int | None:
+    """Id of the newest digest sent (or being sent) to the subscriber: what changes their
+    history and what the recommender leaves out."""
+    return (
+        Digest.objects.filter(
+            subscriber=subscriber, status__in=[Digest.Status.SENT, Digest.Status.SENDING]
+        )
+        .order_by("-created_at")  # the (subscriber, created_at) index: one row read
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def subscriber_onboarding_papers(*, subscriber: Subscriber) -> list[PreviewItem]:
@@ -61,7 +114,8 @@ def subscriber_onboarding_papers(*, subscriber: Subscriber) -> list[PreviewItem]
         .select_related("paper")
         .order_by("created_at", "id")
     ]
-    unrated = [item for item in subscriber_preview(subscriber=subscriber) if item.rating is None]
+    preview = subscriber_preview(subscriber=subscriber) or []
+    unrated = [item for item in preview if item.rating is None]
     return rated + unrated[: max(3, ONBOARDING_PAPERS - len(rated))]
 
 

@@ -1,4 +1,4 @@
-from functools import cache, wraps
+from functools import cache, partial, wraps
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -265,8 +265,12 @@ def _account_page(request, subscriber, status=200, **forms):
         "timezone_options": _timezone_options(),
         "add_form": forms.get("add_form") or AddInterestsForm(subscriber=subscriber),
         "interests_formset": forms.get("interests_formset") or _interests_formset(subscriber),
-        "preview": selectors.subscriber_preview(subscriber=subscriber),
-        "past_digests": selectors.subscriber_past_digests(subscriber=subscriber),
+        # The preview is cached by its data (see subscriber_preview_key); the past digests
+        # are a cached fragment, read and rendered only when a digest was sent since.
+        "preview_key": selectors.subscriber_preview_key(subscriber=subscriber),
+        "preview": partial(selectors.subscriber_preview, subscriber=subscriber),
+        "past_digests": partial(selectors.subscriber_past_digests, subscriber=subscriber),
+        "last_sent": selectors.subscriber_last_sent(subscriber=subscriber),
     }
     return render(request, "accounts/account.html", context, status=status)
 

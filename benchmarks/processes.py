@@ -294,9 +294,11 @@ def _python(env: dict, *args: str, timeout: float) -> str:
 
 
 def seed(env: dict, *, subscribers: int, timeout: float = 900) -> str:
-    """Migrate, load the sample papers (ingested now) and ``subscribers`` active readers."""
+    """Migrate, load the sample papers (ingested now), build the paper index now (not in
+    the task the ingest queued, which waits for a worker) and ``subscribers`` active readers."""
     manage(env, "migrate", "--no-input", "-v", "0", timeout=timeout)
     manage(env, "ingest_papers", str(ROOT / "data" / "papers.jsonl"), timeout=timeout)
+    manage(env, "build_index", timeout=timeout)
     return _python(env, "-m", "benchmarks.processes", "seed", str(subscribers), timeout=timeout)
 
 

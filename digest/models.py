@@ -131,6 +131,8 @@ class Digest(models.Model):
                 fields=["subscriber", "edition"], name="one_digest_per_edition"
             ),
         ]
+        # "Already sent" reads a batch's readers' digests since the oldest candidate paper.
+        indexes = [models.Index(fields=["subscriber", "created_at"], name="digest_reader_created")]
 
     def __str__(self):
         return f"{self.subscriber} {self.edition} ({self.status})"
@@ -187,6 +189,9 @@ class IngestRun(models.Model):
     seen = models.PositiveIntegerField(default=0)
     new = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
+    text_changed = models.PositiveIntegerField(
+        default=0, help_text="New papers and papers whose title or abstract changed."
+    )
     failed = models.PositiveIntegerField(default=0)
     cursor = models.CharField(
         max_length=100, blank=True, help_text="Newest item this run saw; the next run stops there."

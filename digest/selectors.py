@@ -1,7 +1,5 @@
 """Reads: who is due, and what the recommender would send them."""
 
-import threading
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -9,7 +7,6 @@ import numpy as np
 from django.conf import settings
 from django.db.models import (
     Case,
-    Count,
     DateField,
     Exists,
     Max,
@@ -24,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Subscriber
 
+from . import index_store
 from .models import Digest, DigestItem, Paper, Rating
 from .ranking import PaperIndex, Profiles, recommend, search
 
@@ -70,47 +68,47 @@ def subscribers_due(*, now: datetime, edition: date | None = None) -> list[int]:
     return list(due.filter(~Exists(done)).order_by("pk").values_list("pk", flat=True))
 
 
+class IndexNotReady(Exception):
+    """No paper index has been built yet (``digest.tasks.build_index``)."""
+
+
 @dataclass(frozen=True)
 class Corpus:
-    """The fitted paper index and the Paper id of each of its rows."""
+    """The current paper index (None before the first build), the Paper id of each of its
+    rows (ascending), when each was ingested, and the index version."""
 
-    index: PaperIndex
+    index: PaperIndex | None
     paper_ids: np.ndarray
     ingested_at: np.ndarray
+    version: str = ""
 
     def rows_of(self, paper_ids) -> np.ndarray:
+        if not len(self.paper_ids):
+            return np.zeros(0, dtype=np.int64)
         positions = np.searchsorted(self.paper_ids, paper_ids)
         positions = np.clip(positions, 0, len(self.paper_ids) - 1)
         return positions[self.paper_ids[positions] == paper_ids]
 
 
-_corpus_lock = threading.Lock()
-_corpus_cache: dict[tuple, Corpus] = {}
+_stored_index = index_store.Reader()
 
 
 def corpus() -> Corpus:
-    """The TF-IDF index over all papers, refitted only when papers were added or changed."""
-    stamp = Paper.objects.aggregate(n=Count("id"), changed=Max("updated_at"), last=Max("id"))
-    key = (stamp["n"], stamp["changed"], stamp["last"])
-    with _corpus_lock:
-        if key not in _corpus_cache:
-            rows = list(
-                Paper.objects.order_by("id").values_list(
-                    "id", "title", "abstract", "ingested_at", "upvotes", "published"
-                )
-            )
-            ids, titles, abstracts, ingested, upvotes, published = (
-                zip(*rows, strict=True) if rows else ([], [], [], [], [], [])
-            )
-            _corpus_cache.clear()
-            _corpus_cache[key] = Corpus(
-                index=PaperIndex.fit(titles, abstracts, upvotes=upvotes, published=published)
-                if rows
-                else None,
-                paper_ids=np.asarray(ids, dtype=np.int64),
-                ingested_at=np.asarray([t.timestamp() for t in ingested]),
-            )
-        return _corpus_cache[key]
+    """The current paper index as built by ``digest.services.index_build``.
+
+    Loaded (memory-mapped) on first use and again only after a new version was swapped in;
+    never fitted here. Papers ingested since the build are not in it (see
+    ``recommendations_for``).
+    """
+    stored = _stored_index.current(settings.INDEX_DIR)
+    if stored is None:
+        return Corpus(index=None, paper_ids=np.zeros(0, np.int64), ingested_at=np.zeros(0))
+    return Corpus(
+        index=stored.index,
+        paper_ids=stored.papers["paper_id"],
+        ingested_at=stored.papers["ingested_at"],
+        version=stored.version,
+    )
 
 
 SEARCH_RESULTS = 200
@@ -173,47 +171,52 @@ def recommendations_for(
 
     ``subscribers`` must come with ``interests`` prefetched. Papers already sent to a
     subscriber are never picked again; their ratings move their profile ("more / less
-    like this"). Costs three queries however many subscribers (four when new papers
-    make the index refit).
+    like this"; ratings of papers that left the index window, a year old at least, are
+    left out). Papers ingested after the index was built are vectorized with its
+    vocabulary. Costs three queries however many subscribers and however long the
+    history. Raises ``IndexNotReady`` before the first index is built.
     """
     data = corpus()
-    if data.index is None or not subscribers:
-        return {s.id: [] for s in subscribers}
+    if data.index is None:
+        raise IndexNotReady("the paper index is not built yet")
+    if not subscribers:
+        return {}
     # Each subscriber's candidates are the papers added since their edition starts
     # (``since``, by default ``edition_starts``): the candidates are ordered oldest first
     # and each subscriber gets those from ``first_candidate`` on.
     since = since or edition_starts(subscribers, now=now)
     starts = np.asarray([since[s.id].timestamp() for s in subscribers])
-    candidates = np.flatnonzero(data.ingested_at >= starts.min())
-    candidates = candidates[np.argsort(data.ingested_at[candidates], kind="stable")]
-    first_candidate = np.searchsorted(data.ingested_at[candidates], starts)
+    earliest = min(since.values())
+    index, paper_ids, ingested_at, candidates = _with_newer_papers(data, earliest)
+    candidates = candidates[np.argsort(ingested_at[candidates], kind="stable")]
+    first_candidate = np.searchsorted(ingested_at[candidates], starts)
     row_of = {s.id: row for row, s in enumerate(subscribers)}
+    # Only candidates can be sent again. They were ingested since ``earliest``, so only digests
+    # created (first claimed) since then can hold them: with the (subscriber, created_at)
+    # index this reads about a week of the batch's digests, however long the history.
     sent = DigestItem.objects.filter(
         digest__subscriber__in=list(row_of),
+        digest__created_at__gte=earliest,
         digest__status__in=[Digest.Status.SENT, Digest.Status.SENDING],
+        paper_id__in=paper_ids[candidates].tolist(),
     ).values_list("digest__subscriber_id", "paper_id")
-    seen_by_subscriber = defaultdict(list)
-    for subscriber_id, paper_id in sent:
-        seen_by_subscriber[subscriber_id].append(paper_id)
-    seen = [
-        (row_of[sid], paper_row)
-        for sid, paper_ids in seen_by_subscriber.items()
-        for paper_row in data.rows_of(np.asarray(sorted(paper_ids))).tolist()
-    ]
+    row_of_candidate = dict(zip(paper_ids[candidates].tolist(), candidates.tolist(), strict=True))
+    seen = [(row_of[sid], row_of_candidate[paper_id]) for sid, paper_id in sent]
     rated = list(
         Rating.objects.filter(subscriber__in=list(row_of)).values_list(
             "subscriber_id", "paper_id", "value", "created_at"
         )
     )
-    rated_rows = data.rows_of(np.asarray(sorted({r[1] for r in rated}), dtype=np.int64))
-    row_of_paper = dict(zip(data.paper_ids[rated_rows].tolist(), rated_rows.tolist(), strict=True))
+    rated_ids = np.asarray(sorted({r[1] for r in rated}), dtype=np.int64)
+    rated_rows = _rows_of(paper_ids, rated_ids)
+    row_of_paper = dict(zip(paper_ids[rated_rows].tolist(), rated_rows.tolist(), strict=True))
     feedback = [
         (row_of[sid], row_of_paper[paper_id], value, (now - rated_at).total_seconds() / 86400)
         for sid, paper_id, value, rated_at in rated
         if paper_id in row_of_paper
     ]
     profiles = Profiles.build(
-        n_papers=len(data.paper_ids),
+        n_papers=len(paper_ids),
         limits=[s.max_papers for s in subscribers],
         interests=[
             (row, i.phrase, i.weight, i.excluded)
@@ -224,7 +227,7 @@ def recommendations_for(
         feedback=feedback,
     )
     result = recommend(
-        data.index,
+        index,
         profiles,
         candidates,
         min_score=settings.DIGEST_MIN_SCORE,
@@ -238,7 +241,7 @@ def recommendations_for(
     )
     return {
         s.id: [
-            Pick(int(data.paper_ids[paper_row]), score, terms)
+            Pick(int(paper_ids[paper_row]), score, terms)
             for paper_row, score, terms in result.for_subscriber(row)
         ]
         for row, s in enumerate(subscribers)
@@ -278,6 +281,33 @@ def feed_items(*, subscriber: Subscriber, limit: int) -> list[DigestItem]:
         .select_related("paper", "digest")
         .order_by("-digest__edition", "rank")[:limit]
     )
+
+
+def _rows_of(paper_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Rows of the (ascending) ``paper_ids`` holding the ``wanted`` ids that are there."""
+    return Corpus(index=None, paper_ids=paper_ids, ingested_at=paper_ids).rows_of(wanted)
+
+
+def _with_newer_papers(data: Corpus, since: datetime):
+    """The index, its rows' paper ids and ingestion times, and the candidate rows (ingested
+    since ``since``), with rows added for the candidates ingested after the index was built
+    (one query)."""
+    newest = int(data.paper_ids[-1]) if len(data.paper_ids) else 0
+    newer = list(
+        Paper.objects.filter(id__gt=newest, ingested_at__gte=since)
+        .order_by("id")
+        .values_list("id", "title", "abstract", "published", "ingested_at")
+    )
+    ingested_at = np.asarray(data.ingested_at)
+    candidates = np.flatnonzero(ingested_at >= since.timestamp())
+    if not newer:
+        return data.index, data.paper_ids, ingested_at, candidates
+    ids, titles, abstracts, published, ingested = zip(*newer, strict=True)
+    index = data.index.extended(titles, abstracts, published=published)
+    added = np.arange(len(data.paper_ids), len(data.paper_ids) + len(ids))
+    paper_ids = np.concatenate([data.paper_ids, np.asarray(ids, dtype=np.int64)])
+    ingested_at = np.concatenate([ingested_at, [t.timestamp() for t in ingested]])
+    return index, paper_ids, ingested_at, np.concatenate([candidates, added])
 
 
 def ratings_for(*, subscriber: Subscriber) -> QuerySet[Rating]:
@@ -324,6 +354,7 @@ def subscriber_export(*, subscriber: Subscriber) -> dict:
             }
             for r in ratings_for(subscriber=subscriber)
         ],
+        "digests_kept_days": settings.DIGEST_RETENTION_DAYS,
         "digests": [
             {
                 "edition": d.edition,

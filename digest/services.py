@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import make_msgid
 
+import numpy as np
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts import links
 from accounts.models import Subscriber, new_feed_token
 
-from . import editions, selectors
+from . import editions, index_store, selectors
 from .emails import make_message
 from .journal import (
     FAILED,
@@ -30,6 +31,7 @@ from .journal import (
 )
 from .mail import describe_failure, is_temporary_failure
 from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating, normalize_title
+from .ranking import PaperIndex
 from .sources import SOURCES
 from .sources.base import Page, PaperRecord, SourceError
 from .sources.http import PoliteClient
@@ -45,6 +47,8 @@ class UpsertResult:
     seen: int = 0
     new: int = 0
     updated: int = 0
+    text_changed: int = 0
+    """New papers and papers whose title or abstract changed (the index must be rebuilt)."""
 
 
 _MERGED_FIELDS = [
@@ -124,14 +128,18 @@ def papers_upsert(*, records: list[PaperRecord], source: str) -> UpsertResult:
                 _merge(paper, record)
                 paper.version = record.version
                 new.append(paper)
-            elif _merge(paper, record) and paper.pk:
-                changed[paper.pk] = paper
+            else:
+                text = (paper.title, paper.abstract)
+                if _merge(paper, record) and paper.pk:
+                    changed[paper.pk] = paper
+                    result.text_changed += (paper.title, paper.abstract) != text
             if paper.external_id:
                 by_id[paper.external_id] = paper
             by_title.setdefault(paper.title_key, paper)
         Paper.objects.bulk_create(new)
         Paper.objects.bulk_update(list(changed.values()), _MERGED_FIELDS)
     result.new, result.updated = len(new), len(changed)
+    result.text_changed += len(new)
     return result
 
 
@@ -174,10 +182,11 @@ def ingest_source(
             run.seen += result.seen
             run.new += result.new
             run.updated += result.updated
+            run.text_changed += result.text_changed
             run.failed += len(page.skipped)
             problems += page.skipped
             newest = max(newest, page.cursor)
-            run.save(update_fields=["seen", "new", "updated", "failed"])
+            run.save(update_fields=["seen", "new", "updated", "text_changed", "failed"])
             if on_page:
                 on_page(run, page)
     except SourceError as e:
@@ -205,6 +214,64 @@ def ingest_source(
             run.cursor or "-",
         )
     return run
+
+
+# --- The paper index ---------------------------------------------------------------------
+
+
+def index_build(*, now: datetime | None = None) -> str | None:
+    """Fit the paper index on the papers of the last ``INDEX_WINDOW_DAYS`` and make it the
+    current version every process loads (``digest.index_store``); its name is returned,
+    None when there is no paper in the window. Builds are serialized by a file lock, so a
+    build asked for while one runs starts after it, from the papers stored by then."""
+    since = (now or timezone.now()) - timedelta(days=settings.INDEX_WINDOW_DAYS)
+    with index_store.building(settings.INDEX_DIR):
+        rows = (
+            Paper.objects.filter(ingested_at__gte=since)
+            .order_by("id")
+            .values_list("id", "title", "abstract", "ingested_at", "upvotes", "published")
+        )
+        ids, titles, abstracts, ingested, upvotes, published = [], [], [], [], [], []
+        for row in rows.iterator(chunk_size=5000):
+            for column, value in zip(
+                (ids, titles, abstracts, ingested, upvotes, published), row, strict=True
+            ):
+                column.append(value)
+        if not ids:
+            return None
+        index = PaperIndex.fit(titles, abstracts, upvotes=upvotes, published=published)
+        del titles, abstracts
+        papers = {
+            "paper_id": np.asarray(ids, dtype=np.int64),
+            "ingested_at": np.asarray([t.timestamp() for t in ingested]),
+        }
+        version = index_store.save(settings.INDEX_DIR, index, papers)
+    log.info("paper index %s built: %d papers, %d terms", version, len(ids), len(index.terms))
+    return version
+
+
+def index_refresh_priors() -> str | None:
+    """A new version of the current index with its papers' upvotes and publication dates
+    read again (the model is not refitted); None when there is no index yet."""
+    current = selectors.corpus()
+    if current.index is None:
+        return None
+    ids = current.paper_ids
+    rows = Paper.objects.filter(id__gte=int(ids[0]), id__lte=int(ids[-1])).values_list(
+        "id", "upvotes", "published"
+    )
+    known = {pid: (votes, day) for pid, votes, day in rows.iterator(chunk_size=5000)}
+    upvotes, published = zip(*(known.get(pid, (None, None)) for pid in ids.tolist()), strict=True)
+    index = current.index.with_priors(upvotes=upvotes, published=published)
+    try:
+        return index_store.save(
+            settings.INDEX_DIR,
+            index,
+            {"paper_id": ids, "ingested_at": current.ingested_at},
+            based_on=current.version,
+        )
+    except index_store.VersionChanged:
+        return None  # a newer build replaced it meanwhile, with fresher priors
 
 
 # --- Digests -----------------------------------------------------------------------------
@@ -441,6 +508,28 @@ def _send_one(digest, subscriber, items, connection) -> None:
     digest.message_id = (status and status.message_id) or message.extra_headers["Message-ID"]
     digest.status, digest.sent_at = Digest.Status.SENT, timezone.now()
     journal_record(digest.id, SENT, digest.message_id)
+
+
+def digests_prune(*, now: datetime, chunk_size: int = 5000) -> int:
+    """Delete digests (with their items) of editions older than ``DIGEST_RETENTION_DAYS``,
+    ``chunk_size`` digests per transaction so no lock is held long; the count is returned.
+    Ratings stay: they keep moving the readers' profiles."""
+    cutoff = now.date() - timedelta(days=settings.DIGEST_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        ids = list(
+            Digest.objects.filter(edition__lt=cutoff)
+            .order_by()
+            .values_list("id", flat=True)[:chunk_size]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            DigestItem.objects.filter(digest_id__in=ids).delete()
+            deleted += Digest.objects.filter(id__in=ids).delete()[1].get("digest.Digest", 0)
+    if deleted:
+        log.info("deleted %d digests of editions before %s", deleted, cutoff)
+    return deleted
 
 
 # --- Ratings -----------------------------------------------------------------------------

@@ -290,6 +290,15 @@ RANKING_POPULARITY_WEIGHT = env.float("RANKING_POPULARITY_WEIGHT", default=0.0)
 RANKING_RECENCY_WEIGHT = env.float("RANKING_RECENCY_WEIGHT", default=0.0)
 # How much a near-duplicate of a paper already in the digest is demoted (0 = not at all).
 RANKING_DIVERSITY = env.float("RANKING_DIVERSITY", default=0.5)
+# The shared paper index (digest.index_store): one directory per version, memory-mapped by
+# every web and worker process (a shared volume in compose). Its vocabulary and IDF come
+# from the papers ingested in the last INDEX_WINDOW_DAYS; older papers leave the index.
+INDEX_DIR = Path(env.str("INDEX_DIR", default=str(VAR_DIR / "index")))
+INDEX_WINDOW_DAYS = env.int("INDEX_WINDOW_DAYS", default=365)
+# A batch that finds no index yet (first start) waits this many seconds and tries again.
+INDEX_WAIT_SECONDS = env.int("INDEX_WAIT_SECONDS", default=300)
+# Digests (and their items) older than this many days are deleted by a daily task.
+DIGEST_RETENTION_DAYS = env.int("DIGEST_RETENTION_DAYS", default=365)
 # "More / less like this" links in digests stay valid this many seconds (60 days).
 FEEDBACK_LINK_MAX_AGE = env.int("FEEDBACK_LINK_MAX_AGE", default=60 * 24 * 3600)
 
@@ -347,6 +356,10 @@ CELERY_BEAT_SCHEDULE = {
     # Ingest first, then rank and send: the digest tick runs a quarter hour later.
     "ingest-papers": {"task": "digest.tasks.ingest_papers", "schedule": crontab(minute=0)},
     "send-due-digests": {"task": "digest.tasks.send_due_digests", "schedule": crontab(minute=15)},
+    "prune-digests": {
+        "task": "digest.tasks.prune_digests",
+        "schedule": crontab(minute=45, hour=3),
+    },
 }
 
 # --- Errors ------------------------------------------------------------------------------

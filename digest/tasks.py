@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
+from . import selectors, services
+from .models import IngestRun
 
 
 class TemporaryDeliveryFailure(Exception):
@@ -37,6 +38,12 @@ def send_due_digests(edition: str | None = None) -> int:
     max_retries=settings.DIGEST_MAX_RETRIES,
 )
 def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | None, run_id: int):
+    if selectors.corpus().index is None:
+        # Before the first index exists nothing is claimed or skipped: try again later.
+        raise self.retry(
+            exc=selectors.IndexNotReady("the paper index is not built yet"),
+            countdown=settings.INDEX_WAIT_SECONDS,
+        )
     result = services.digest_send_batch(
         subscriber_ids=subscriber_ids,
         now=datetime.fromisoformat(now),
@@ -50,7 +57,35 @@ def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | 
 
 @shared_task
 def ingest_papers() -> dict[str, str]:
-    """Hourly, before the digest tick: fetch new papers from each of ``INGEST_SOURCES``."""
-    return {
-        source: services.ingest_source(source=source).status for source in settings.INGEST_SOURCES
-    }
+    """Hourly, before the digest tick: fetch new papers from each of ``INGEST_SOURCES``,
+    then update the paper index once."""
+    runs = [services.ingest_source(source=source) for source in settings.INGEST_SOURCES]
+    update_index_after(runs)
+    return {run.source: run.status for run in runs}
+
+
+def update_index_after(runs: list[IngestRun]) -> None:
+    """After an ingest (on commit): rebuild the index when paper text was added or changed,
+    else refresh its priors' arrays when only upvotes or dates changed."""
+    if any(run.text_changed for run in runs):
+        transaction.on_commit(build_index.delay)
+    elif any(run.updated for run in runs):
+        transaction.on_commit(refresh_index_priors.delay)
+
+
+@shared_task
+def build_index() -> str | None:
+    """Fit the paper index in this process and make it current for every process."""
+    return services.index_build()
+
+
+@shared_task
+def refresh_index_priors() -> str | None:
+    """Rewrite the current index's upvote and date arrays (no refit)."""
+    return services.index_refresh_priors()
+
+
+@shared_task
+def prune_digests() -> int:
+    """Daily: delete digests older than ``DIGEST_RETENTION_DAYS``."""
+    return services.digests_prune(now=timezone.now())

@@ -6,8 +6,9 @@ from accounts.models import Interest, Subscriber
 
 
 @pytest.fixture
-def corpus(db, sample_corpus_path):
+def corpus(db, sample_corpus_path, build_index):
     call_command("ingest_papers", str(sample_corpus_path))
+    build_index()
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from digest.models import Paper
 
 
 @pytest.fixture
-def corpus(db, sample_corpus_path):
+def corpus(db, sample_corpus_path, build_index):
     call_command("ingest_papers", str(sample_corpus_path))
+    build_index()
 
 
 @pytest.fixture

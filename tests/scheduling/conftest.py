@@ -7,8 +7,9 @@ from benchmarks.processes import SmtpSink
 
 
 @pytest.fixture
-def corpus(db, sample_corpus_path, settings):
+def corpus(db, sample_corpus_path, settings, build_index):
     call_command("ingest_papers", str(sample_corpus_path))
+    build_index()
     settings.DIGEST_CANDIDATE_DAYS = 10_000  # the sample papers stay candidates at NOW
 
 

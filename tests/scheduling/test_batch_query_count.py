@@ -31,7 +31,7 @@ def test_it_costs_the_same_fixed_queries_whatever_the_batch_size(
         make_subscriber(f"r{i}@example.org", phrases, send_hour=0, max_papers=3) for i in range(40)
     ]
     ids = [r.id for r in readers]
-    selectors.corpus()  # the index is fitted once per corpus change, not per batch
+    selectors.corpus()  # the stored index is loaded once per process, not per batch
 
     small = _queries_to_send(ids[:2])
     large = _queries_to_send(ids[2:30])
@@ -41,7 +41,7 @@ def test_it_costs_the_same_fixed_queries_whatever_the_batch_size(
         services.digest_send_batch(subscriber_ids=ids, now=NOW.replace(day=24))
     assert len(mailoutbox) == 30 + 40
     # Readers, interests; claim: savepoint, insert digests, read stale claims, claim,
-    # release, read claims, clear stale items; rank: previous editions, corpus stamp,
-    # papers already sent, ratings; record: insert items, read their papers, newest paper,
-    # outcomes (and one more UPDATE when some digests have no paper to send).
+    # release, read claims, clear stale items; rank: previous editions, papers newer than
+    # the index, papers already sent, ratings; record: insert items, read their papers,
+    # newest paper, outcomes (and one more UPDATE when some digests have no paper to send).
     assert small == 17

@@ -96,7 +96,7 @@ def test_it_records_what_a_dead_worker_sent_and_sends_what_it_never_got_to(
     sent = _left_by_a_dead_worker(done, (journal.SENT, "<m1@example.org>"))
     failed = _left_by_a_dead_worker(refused, (journal.FAILED, "550 5.1.1 No such user here"))
     _left_by_a_dead_worker(left)
-    selectors.corpus()  # fitted once per corpus change, not per batch
+    selectors.corpus()  # the stored index is loaded once per process, not per batch
 
     with django_assert_max_num_queries(18):  # a batch's 17, and one to record the dead's work
         result = services.digest_send_batch(subscriber_ids=[done.id, refused.id, left.id], now=NOW)

@@ -15,8 +15,9 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture
-def papers(sample_corpus_path):
+def papers(sample_corpus_path, build_index):
     call_command("ingest_papers", str(sample_corpus_path), verbosity=0)
+    build_index()
 
 
 @pytest.fixture

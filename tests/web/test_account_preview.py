@@ -2,6 +2,7 @@ import html
 import re
 
 import pytest
+from django.core.management import call_command
 
 from digest.models import Paper
 
@@ -35,7 +36,8 @@ def test_it_shows_why_each_paper_was_picked(signed_in, papers):
 
 
 @pytest.mark.django_db
-def test_it_says_so_when_nothing_matches(signed_in, subscriber):
+def test_it_says_so_when_nothing_matches(signed_in, subscriber, papers):
+    subscriber.interests.update(phrase="zyxwvut qqqzzz")
     page = signed_in.get("/account/").content.decode()
     assert "No recent paper really matches one of your interests" in page
     assert "No digest sent yet" in page
@@ -49,3 +51,17 @@ def test_it_says_when_fewer_papers_qualify_than_the_digest_holds(signed_in, subs
     assert 0 < len(shown) < subscriber.max_papers
     assert f"Only {len(shown)} of your {subscriber.max_papers} papers" in page
     assert "none is added as filler" in page
+
+
+@pytest.mark.django_db
+def test_it_says_the_preview_is_being_prepared_until_the_first_index_is_built(
+    signed_in, subscriber, sample_corpus_path, build_index
+):
+    call_command("ingest_papers", str(sample_corpus_path), verbosity=0)
+    page = signed_in.get("/account/").content.decode()
+    assert "Your preview is being prepared" in page
+    assert "No recent paper matches" not in page
+
+    build_index()
+    page = signed_in.get("/account/").content.decode()
+    assert "being prepared" not in page and preview_titles(page)

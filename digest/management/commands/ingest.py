@@ -7,6 +7,7 @@ from tqdm import tqdm
 from digest.models import IngestRun
 from digest.services import ingest_source
 from digest.sources import SOURCES
+from digest.tasks import update_index_after
 
 
 def _categories(value: str) -> list[str]:
@@ -38,15 +39,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source, categories, since, **options):
-        failed = []
+        failed, runs = [], []
         for name in source or settings.INGEST_SOURCES:
             run = self._ingest(name, categories=categories, since=since)
+            runs.append(run)
             self.stdout.write(
                 f"{name}: {run.status}, {run.seen} papers read, {run.new} new, "
                 f"{run.updated} updated, {run.failed} skipped"
             )
             if run.status == IngestRun.Status.FAILED:
                 failed.append(f"{name}: {run.error.splitlines()[0]}")
+        update_index_after(runs)
         if failed:
             raise CommandError("\n".join(failed))
 

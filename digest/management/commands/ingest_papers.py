@@ -6,10 +6,14 @@ from django.utils import timezone
 from digest.models import IngestRun
 from digest.services import papers_upsert
 from digest.sources import jsonl
+from digest.tasks import update_index_after
 
 
 class Command(BaseCommand):
-    help = "Load papers from a JSON-lines file; papers already stored are merged, not added twice."
+    help = (
+        "Load papers from a JSON-lines file; papers already stored are merged, not added twice. "
+        "The paper index is rebuilt afterwards (a Celery task)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
@@ -24,16 +28,18 @@ class Command(BaseCommand):
         result = papers_upsert(records=records, source=jsonl.SOURCE)
         for number, reason in errors:
             self.stderr.write(f"{path}:{number}: skipped: {reason}")
-        run.seen, run.new, run.updated, run.failed = (
+        run.seen, run.new, run.updated, run.text_changed, run.failed = (
             result.seen,
             result.new,
             result.updated,
+            result.text_changed,
             len(errors),
         )
         run.status = IngestRun.Status.FAILED if errors else IngestRun.Status.OK
         run.error = "\n".join(f"line {n}: {reason}" for n, reason in errors)[:10000]
         run.finished_at = timezone.now()
         run.save()
+        update_index_after([run])
         self.stdout.write(
             f"{path}: {result.seen} papers read, {result.new} new, {result.updated} updated, "
             f"{len(errors)} bad lines"
