@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('digest', '0002_run_interrupted'),
+        ('digest', '0003_digest_edition_window'),
     ]
 
     operations = [
