@@ -73,6 +73,11 @@ def save(
             if isinstance(value, np.ndarray) and value.dtype != object:
                 arrays[field.name] = value
             elif isinstance(value, sp.csr_matrix):
+                if not value.has_canonical_format:
+                    # Sorted once here: a read-only mapped matrix cannot be sorted in place,
+                    # which SciPy does on the first comparison or product that needs it.
+                    value = value.copy()
+                    value.sum_duplicates()
                 for part in _SPARSE_PARTS:
                     arrays[f"{field.name}.{part}"] = getattr(value, part)
                 rest[field.name] = ("csr", value.shape)

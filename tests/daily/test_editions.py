@@ -17,13 +17,21 @@ def at(day, hour=8):
     return datetime(2026, 11, day, hour, tzinfo=UTC)
 
 
-def speech_paper(title, added):
-    return Paper.objects.create(
-        source="arxiv",
-        title=f"{title}: speech recognition",
-        abstract="We study speech recognition with conformers.",
-        ingested_at=added,
-    )
+@pytest.fixture
+def speech_paper(build_index):
+    """Ingest a paper on speech recognition at ``added``; the index is rebuilt after it, as
+    after every ingest."""
+
+    def ingest(title, added):
+        Paper.objects.create(
+            source="arxiv",
+            title=f"{title}: speech recognition",
+            abstract="We study speech recognition with conformers.",
+            ingested_at=added,
+        )
+        build_index()
+
+    return ingest
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +53,7 @@ def sent_titles(subscriber, edition):
 
 
 def test_a_day_without_new_papers_sends_nothing_and_the_next_digest_covers_the_gap(
-    make_subscriber, client
+    make_subscriber, client, speech_paper
 ):
     reader = make_subscriber("ada@example.org", ["speech recognition"], max_papers=2)
     speech_paper("Thursday one", at(19, 10))
@@ -74,7 +82,7 @@ def test_a_day_without_new_papers_sends_nothing_and_the_next_digest_covers_the_g
 
 
 def test_after_a_pause_the_digest_catches_up_with_the_best_of_two_weeks_at_most(
-    make_subscriber, settings
+    make_subscriber, settings, speech_paper
 ):
     settings.DIGEST_CATCHUP_DAYS = 14
     reader = make_subscriber("ada@example.org", ["speech recognition"], max_papers=2)
@@ -91,7 +99,7 @@ def test_after_a_pause_the_digest_catches_up_with_the_best_of_two_weeks_at_most(
     assert mail.outbox[-1].body.count("Papers added from Wednesday, 11 November to") == 1
 
 
-def test_a_weekly_digest_covers_the_week_since_the_previous_one(make_subscriber):
+def test_a_weekly_digest_covers_the_week_since_the_previous_one(make_subscriber, speech_paper):
     reader = make_subscriber(
         "ada@example.org", ["speech recognition"], frequency="weekly", weekly_day=0
     )

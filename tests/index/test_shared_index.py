@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -44,7 +45,9 @@ def fits(monkeypatch):
 
 
 def _preview(response) -> str:
-    return response.content.decode().split('id="preview"')[1].split("</section>")[0]
+    """The preview section's text, without its forms' per-render CSRF tokens."""
+    section = response.content.decode().split('id="preview"')[1].split("</section>")[0]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", section)
 
 
 def _sign_in(client, reader):

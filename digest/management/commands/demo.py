@@ -44,7 +44,8 @@ class Command(BaseCommand):
     help = "Load the sample corpus and demo subscribers, run today's digest, print what was sent."
 
     def handle(self, *args, **options):
-        call_command("ingest_papers", str(SAMPLE))
+        with _quiet_logs("celery", "digest"):  # the index build it queues runs in-process
+            call_command("ingest_papers", str(SAMPLE))
         with transaction.atomic():
             for email, (interests, excluded) in DEMO_SUBSCRIBERS.items():
                 subscriber, created = Subscriber.objects.get_or_create(
