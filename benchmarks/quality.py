@@ -36,7 +36,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from benchmarks.corpus import load_corpus, load_judgments  # noqa: E402
-from digest.ranking import TITLE_WEIGHT, PaperIndex, Profiles, recommend  # noqa: E402
+from digest.ranking import DISLIKE_WEIGHT, FLOOR, TITLE_WEIGHT, PaperIndex, Profiles, recommend  # noqa: E402
 
 DEPTH = 20
 SIZE = 10
@@ -45,11 +45,14 @@ RATED_RANGE = range(2, 9)
 FOLDS = 5
 SEED = 0
 GRID = {
+    "floor": [0.5, 0.6, 0.75],
     "title_weight": [0.0, 0.5, 1.0, 2.0],
     "popularity_weight": [0.0, 0.05],
     "recency_weight": [0.0, 0.02],
 }
 """The settings of ``recommend`` chosen by cross-validation, and the values tried."""
+DISLIKE_WEIGHTS = [0.0, 0.5, 1.0, 1.5, 2.0]
+"""Rocchio weights of disliked papers tried, chosen by cross-validation of the feedback gain."""
 
 
 def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
@@ -97,9 +100,19 @@ class Ranker:
             "recency_weight": settings.RANKING_RECENCY_WEIGHT,
             "diversity": settings.RANKING_DIVERSITY,
             "title_weight": TITLE_WEIGHT,
+            "floor": FLOOR,
         }
 
-    def rank(self, personas, *, limit=DEPTH, seen=None, feedback=None, **options):
+    def rank(
+        self,
+        personas,
+        *,
+        limit=DEPTH,
+        seen=None,
+        feedback=None,
+        dislike_weight=DISLIKE_WEIGHT,
+        **options,
+    ):
         """Persona id -> ranked paper keys."""
         seen, feedback = seen or {}, feedback or {}
         interests = [
@@ -118,6 +131,7 @@ class Ranker:
                 for row, persona in enumerate(personas)
                 for paper, value in feedback.get(persona["id"], ())
             ],
+            dislike_weight=dislike_weight,
         )
         result = recommend(
             self.index, profiles, np.arange(len(self.index)), **{**self.options, **options}
@@ -237,8 +251,10 @@ def mean_top10_similarity(ranker: Ranker, rankings: dict[str, list[str]]) -> flo
     return float(np.mean(pairs)) if pairs else 0.0
 
 
-def feedback_gain(ranker: Ranker, personas, qrels, n_rated=RATED) -> tuple[float, float]:
-    """Mean nDCG@10 of the remaining papers without and with the reader's ratings.
+def feedback_gain(
+    ranker: Ranker, personas, qrels, n_rated=RATED, dislike_weight=DISLIKE_WEIGHT
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per persona, nDCG@10 of the remaining papers without and with the reader's ratings.
 
     The reader rates the first ``n_rated`` papers of their first digest: grade >= 1 is a
     like, grade 0 a dislike. Both rankings leave those papers out.
@@ -258,11 +274,8 @@ def feedback_gain(ranker: Ranker, personas, qrels, n_rated=RATED) -> tuple[float
         for pid in rated
     }
     before = ranker.rank(personas, seen=rated)
-    after = ranker.rank(personas, seen=rated, feedback=ratings)
-    return (
-        mean(scores(before, remaining)["nDCG@10"]),
-        mean(scores(after, remaining)["nDCG@10"]),
-    )
+    after = ranker.rank(personas, seen=rated, feedback=ratings, dislike_weight=dislike_weight)
+    return scores(before, remaining)["nDCG@10"], scores(after, remaining)["nDCG@10"]
 
 
 def main(argv=None):
@@ -374,13 +387,43 @@ def main(argv=None):
         f"(nDCG@10 {mean(scores(plain, qrels)['nDCG@10']):.3f} without, "
         f"{means['ours']['nDCG@10']:.3f} with)"
     )
-    by_rated = {n: feedback_gain(ranker, personas, qrels, n) for n in RATED_RANGE}
-    before, after = by_rated[RATED]
+    by_rated = {
+        n: {w: feedback_gain(ranker, personas, qrels, n, w) for w in DISLIKE_WEIGHTS}
+        for n in RATED_RANGE
+    }
+    # Dislike weights x personas: the gain averaged over 2 to 8 papers rated.
+    gain_table = np.asarray(
+        [
+            np.mean(
+                [
+                    [by_rated[n][w][1][pid] - by_rated[n][w][0][pid] for pid in ids]
+                    for n in by_rated
+                ],
+                axis=0,
+            )
+            for w in DISLIKE_WEIGHTS
+        ]
+    )
+    gain_out_of_fold, chosen = cross_validated(gain_table, persona_folds(len(ids), FOLDS))
+    print(
+        f"dislike weight by {FOLDS}-fold cross-validation of the feedback gain (mean over "
+        f"{RATED_RANGE.start}-{RATED_RANGE.stop - 1} papers rated): "
+        + ", ".join(
+            f"{w}: {g:+.3f}" for w, g in zip(DISLIKE_WEIGHTS, gain_table.mean(axis=1), strict=True)
+        )
+        + f"; out of fold {gain_out_of_fold.mean():+.3f}, folds chose "
+        + ", ".join(sorted({str(DISLIKE_WEIGHTS[c]) for c in chosen}))
+        + f" (shipped {DISLIKE_WEIGHT})"
+    )
+    # The shipped weight is one of those tried.
+    shipped_gain = {n: by_rated[n][DISLIKE_WEIGHT] for n in by_rated}
+    shipped_gain = {n: (mean(b), mean(a)) for n, (b, a) in shipped_gain.items()}
+    before, after = shipped_gain[RATED]
     print(
         f"feedback: reader rates {RATED} papers of the first digest; nDCG@10 of the rest "
         f"{before:.3f} without ratings, {after:.3f} with ({after - before:+.3f})"
     )
-    gains = [after - before for before, after in by_rated.values()]
+    gains = [after - before for before, after in shipped_gain.values()]
     print(
         f"feedback gain by papers rated ({RATED_RANGE.start}-{RATED_RANGE.stop - 1}): "
         + " ".join(f"{g:+.3f}" for g in gains)
