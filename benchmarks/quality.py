@@ -36,7 +36,15 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from benchmarks.corpus import load_corpus, load_judgments  # noqa: E402
-from digest.ranking import DISLIKE_WEIGHT, FLOOR, TITLE_WEIGHT, PaperIndex, Profiles, recommend  # noqa: E402
+from digest.ranking import (  # noqa: E402
+    DISLIKE_WEIGHT,
+    FLOOR,
+    LIKED_FLOOR,
+    TITLE_WEIGHT,
+    PaperIndex,
+    Profiles,
+    recommend,
+)
 
 DEPTH = 20
 SIZE = 10
@@ -51,8 +59,10 @@ GRID = {
     "recency_weight": [0.0, 0.02],
 }
 """The settings of ``recommend`` chosen by cross-validation, and the values tried."""
-DISLIKE_WEIGHTS = [0.0, 0.5, 1.0, 1.5, 2.0]
-"""Rocchio weights of disliked papers tried, chosen by cross-validation of the feedback gain."""
+FEEDBACK_GRID = {"dislike_weight": [0.0, 0.5, 1.0, 1.5, 2.0], "liked_floor": [0.5, 0.4, 0.3, 0.2]}
+"""Rocchio weight of disliked papers and the share of a liked paper's title a paper must
+hold to come in through the like: the values tried, chosen by cross-validation of the
+feedback gain."""
 
 
 def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
@@ -101,6 +111,7 @@ class Ranker:
             "diversity": settings.RANKING_DIVERSITY,
             "title_weight": TITLE_WEIGHT,
             "floor": FLOOR,
+            "liked_floor": LIKED_FLOOR,
         }
 
     def rank(
@@ -214,7 +225,7 @@ def sent_precision(rankings: dict[str, list[str]], qrels) -> tuple[float, int]:
     return (good / len(sent) if sent else 0.0), len(sent)
 
 
-def one_like_changes(ranker: Ranker, personas, qrels) -> tuple[list[int], list[int]]:
+def one_like_changes(ranker: Ranker, personas, qrels, **options) -> tuple[list[int], list[int]]:
     """Per persona, how many of the ``SIZE`` papers one "more like this" replaces, and
     how many it brings in (replacing papers, or filling places the floor left empty).
 
@@ -232,7 +243,11 @@ def one_like_changes(ranker: Ranker, personas, qrels) -> tuple[list[int], list[i
     seen = {pid: [row] for pid, row in liked.items()}
     before = ranker.rank(chosen, limit=SIZE, seen=seen)
     after = ranker.rank(
-        chosen, limit=SIZE, seen=seen, feedback={pid: [(row, 1.0)] for pid, row in liked.items()}
+        chosen,
+        limit=SIZE,
+        seen=seen,
+        feedback={pid: [(row, 1.0)] for pid, row in liked.items()},
+        **options,
     )
     return (
         [len(set(before[p["id"]]) - set(after[p["id"]])) for p in chosen],
@@ -252,7 +267,7 @@ def mean_top10_similarity(ranker: Ranker, rankings: dict[str, list[str]]) -> flo
 
 
 def feedback_gain(
-    ranker: Ranker, personas, qrels, n_rated=RATED, dislike_weight=DISLIKE_WEIGHT
+    ranker: Ranker, personas, qrels, n_rated=RATED, **options
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Per persona, nDCG@10 of the remaining papers without and with the reader's ratings.
 
@@ -274,7 +289,7 @@ def feedback_gain(
         for pid in rated
     }
     before = ranker.rank(personas, seen=rated)
-    after = ranker.rank(personas, seen=rated, feedback=ratings, dislike_weight=dislike_weight)
+    after = ranker.rank(personas, seen=rated, feedback=ratings, **options)
     return scores(before, remaining)["nDCG@10"], scores(after, remaining)["nDCG@10"]
 
 
@@ -387,37 +402,47 @@ def main(argv=None):
         f"(nDCG@10 {mean(scores(plain, qrels)['nDCG@10']):.3f} without, "
         f"{means['ours']['nDCG@10']:.3f} with)"
     )
-    by_rated = {
-        n: {w: feedback_gain(ranker, personas, qrels, n, w) for w in DISLIKE_WEIGHTS}
-        for n in RATED_RANGE
-    }
-    # Dislike weights x personas: the gain averaged over 2 to 8 papers rated.
+    feedback_points = [
+        dict(zip(FEEDBACK_GRID, values, strict=True))
+        for values in itertools.product(*FEEDBACK_GRID.values())
+    ]
+    # Feedback settings x personas: the gain averaged over 2 to 8 papers rated.
+    by_rated = [
+        {n: feedback_gain(ranker, personas, qrels, n, **point) for n in RATED_RANGE}
+        for point in feedback_points
+    ]
     gain_table = np.asarray(
         [
             np.mean(
-                [
-                    [by_rated[n][w][1][pid] - by_rated[n][w][0][pid] for pid in ids]
-                    for n in by_rated
-                ],
+                [[after[pid] - before[pid] for pid in ids] for before, after in gains.values()],
                 axis=0,
             )
-            for w in DISLIKE_WEIGHTS
+            for gains in by_rated
         ]
     )
     gain_out_of_fold, chosen = cross_validated(gain_table, persona_folds(len(ids), FOLDS))
     print(
-        f"dislike weight by {FOLDS}-fold cross-validation of the feedback gain (mean over "
-        f"{RATED_RANGE.start}-{RATED_RANGE.stop - 1} papers rated): "
-        + ", ".join(
-            f"{w}: {g:+.3f}" for w, g in zip(DISLIKE_WEIGHTS, gain_table.mean(axis=1), strict=True)
-        )
-        + f"; out of fold {gain_out_of_fold.mean():+.3f}, folds chose "
-        + ", ".join(sorted({str(DISLIKE_WEIGHTS[c]) for c in chosen}))
-        + f" (shipped {DISLIKE_WEIGHT})"
+        f"feedback settings by {FOLDS}-fold cross-validation of the gain (mean over "
+        f"{RATED_RANGE.start}-{RATED_RANGE.stop - 1} papers rated):"
     )
-    # The shipped weight is one of those tried.
-    shipped_gain = {n: by_rated[n][DISLIKE_WEIGHT] for n in by_rated}
-    shipped_gain = {n: (mean(b), mean(a)) for n, (b, a) in shipped_gain.items()}
+    for point, gains in zip(feedback_points, gain_table.mean(axis=1), strict=True):
+        replaced = one_like_changes(ranker, personas, qrels, **point)[0]
+        print(
+            "  "
+            + ", ".join(f"{k}={v}" for k, v in point.items())
+            + f": gain {gains:+.3f}; one like replaces {np.mean(replaced):.1f} of {SIZE} "
+            f"(most {max(replaced)})"
+        )
+    shipped = {"dislike_weight": DISLIKE_WEIGHT, "liked_floor": LIKED_FLOOR}
+    print(
+        f"  out of fold {gain_out_of_fold.mean():+.3f}; folds chose "
+        + "; ".join(sorted({str(feedback_points[c]) for c in chosen}))
+        + f" (shipped {shipped})"
+    )
+    shipped_gain = {
+        n: (mean(before), mean(after))
+        for n, (before, after) in by_rated[feedback_points.index(shipped)].items()
+    }
     before, after = shipped_gain[RATED]
     print(
         f"feedback: reader rates {RATED} papers of the first digest; nDCG@10 of the rest "

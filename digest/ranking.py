@@ -59,6 +59,14 @@ every fold picks 0.5. Requiring the most informative word too left the dev figur
 unchanged (0.812 out of fold, 9 of 30 below TF-IDF) and stops a paper on "error
 correction" of reasoning steps matching "quantum error correction"."""
 
+LIKED_FLOOR = 0.3
+"""A paper not matching an interest enters a digest when it holds this share of the
+information of the title of a paper the reader liked (see ``PaperIndex.coverage``).
+Chosen with ``DISLIKE_WEIGHT`` by persona cross-validation of the feedback gain (make
+bench-quality, mean over 2 to 8 papers rated, dislike weight 1.5): 0.5 / 0.4 / 0.3 / 0.2
+gain +0.045 / +0.067 / +0.071 / +0.065 nDCG@10 while one like replaces 1.2 / 1.3 / 1.4 /
+1.4 of ten papers (most 4 / 5 / 5 / 5); the folds pick 0.3 or 0.4, out of fold +0.067."""
+
 EXCLUDE_THRESHOLD = 0.12
 """Cosine similarity between an excluded phrase and a paper above which the paper is dropped."""
 
@@ -68,10 +76,11 @@ set, five papers rated: like weight 1 / 2 / 4 gain +0.011 / +0.030 / +0.044 nDCG
 one like replaces 0.8 / 1.2 / 2.0 of ten papers on average, most 3 / 4 / 6): the most a
 like may move within "a like brings in only a few papers"."""
 DISLIKE_WEIGHT = 1.5
-"""Rocchio weight of the mean disliked paper. Chosen by persona cross-validation of the
-feedback gain (make bench-quality; mean over 2 to 8 papers rated, like weight 2): every
-fold picks 1.5 of 0, 0.5, 1, 1.5, 2 (gains +0.026 / +0.038 / +0.044 / +0.045 / +0.041;
-five rated +0.052 against +0.030 at the former 0.25). A dislike only reorders: it brings
+"""Rocchio weight of the mean disliked paper. Chosen with ``LIKED_FLOOR`` by persona
+cross-validation of the feedback gain (make bench-quality; mean over 2 to 8 papers rated,
+like weight 2): at a liked floor of 0.3, 0 / 0.5 / 1 / 1.5 / 2 gain +0.049 / +0.063 /
++0.069 / +0.071 / +0.068, and every fold picks 1.5 (the former 0.25 gained +0.030 with
+five rated, 1.5 +0.052, both at a liked floor of 0.5). A dislike only reorders: it brings
 nothing in, so it does not change how many slots one like changes."""
 RATED_PAPER_TERMS = 150
 """A rated paper moves a profile by its strongest terms only (weighted like a query;
@@ -595,6 +604,7 @@ def recommend(
     diversity: float = DIVERSITY,
     first_candidate: Sequence[int] | None = None,
     floor: float = FLOOR,
+    liked_floor: float = LIKED_FLOOR,
     title_weight: float = TITLE_WEIGHT,
 ) -> Recommendations:
     """Each subscriber's best candidate papers.
@@ -604,8 +614,8 @@ def recommend(
     least ``floor`` of its information (see ``PaperIndex.coverage``; "visuomotor
     policies" is no match for a paper that only says "policies"), and counts
     ``1 + title_weight * (its share in the paper's title)`` there. A paper enters only
-    when it matches an interest phrase, or covers ``floor`` of the title of a paper the
-    subscriber liked (a like moves every match's score but brings in only such papers).
+    when it matches an interest phrase, or covers ``liked_floor`` of the title of a paper
+    the subscriber liked (a like moves every match's score but brings in only such papers).
     Papers under ``min_score`` (in units of the subscriber's strongest interest: the
     relevance times |query| / strongest interest weight), already seen or about an
     excluded phrase are dropped. The order is by
@@ -675,9 +685,9 @@ def recommend(
             rated = np.unique(feedback.indices)
             weights = sp.hstack([weights, unit @ feedback[:, rated]]).tocsr()
             features = sp.vstack([phrase_scores, index.rated_vectors[rated] @ papers_by_term])
-            # Subscribers x candidates: close to a liked paper (half its title's information).
+            # Subscribers x candidates: close to a liked paper (``liked_floor`` of its title).
             close = index.coverage([index.titles[r] for r in rated], presence)
-            close.data = (close.data >= floor).astype(np.float32)
+            close.data = (close.data >= liked_floor).astype(np.float32)
             liked_close = ((feedback[:, rated] > 0).astype(np.float32) @ close).tocsr()
         blocked = _blocked(profiles, start, stop, cosines, candidate_column)
         if first_candidate is not None and np.any(first_candidate[start:stop]):
