@@ -36,7 +36,15 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from benchmarks.corpus import load_corpus, load_judgments  # noqa: E402
-from digest.ranking import TITLE_WEIGHT, PaperIndex, Profiles, recommend  # noqa: E402
+from digest.ranking import (  # noqa: E402
+    DISLIKE_WEIGHT,
+    FLOOR,
+    LIKED_FLOOR,
+    TITLE_WEIGHT,
+    PaperIndex,
+    Profiles,
+    recommend,
+)
 
 DEPTH = 20
 SIZE = 10
@@ -45,11 +53,16 @@ RATED_RANGE = range(2, 9)
 FOLDS = 5
 SEED = 0
 GRID = {
+    "floor": [0.5, 0.6, 0.75],
     "title_weight": [0.0, 0.5, 1.0, 2.0],
     "popularity_weight": [0.0, 0.05],
     "recency_weight": [0.0, 0.02],
 }
 """The settings of ``recommend`` chosen by cross-validation, and the values tried."""
+FEEDBACK_GRID = {"dislike_weight": [0.0, 0.5, 1.0, 1.5, 2.0], "liked_floor": [0.5, 0.4, 0.3, 0.2]}
+"""Rocchio weight of disliked papers and the share of a liked paper's title a paper must
+hold to come in through the like: the values tried, chosen by cross-validation of the
+feedback gain."""
 
 
 def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
@@ -97,9 +110,20 @@ class Ranker:
             "recency_weight": settings.RANKING_RECENCY_WEIGHT,
             "diversity": settings.RANKING_DIVERSITY,
             "title_weight": TITLE_WEIGHT,
+            "floor": FLOOR,
+            "liked_floor": LIKED_FLOOR,
         }
 
-    def rank(self, personas, *, limit=DEPTH, seen=None, feedback=None, **options):
+    def rank(
+        self,
+        personas,
+        *,
+        limit=DEPTH,
+        seen=None,
+        feedback=None,
+        dislike_weight=DISLIKE_WEIGHT,
+        **options,
+    ):
         """Persona id -> ranked paper keys."""
         seen, feedback = seen or {}, feedback or {}
         interests = [
@@ -118,6 +142,7 @@ class Ranker:
                 for row, persona in enumerate(personas)
                 for paper, value in feedback.get(persona["id"], ())
             ],
+            dislike_weight=dislike_weight,
         )
         result = recommend(
             self.index, profiles, np.arange(len(self.index)), **{**self.options, **options}
@@ -200,7 +225,7 @@ def sent_precision(rankings: dict[str, list[str]], qrels) -> tuple[float, int]:
     return (good / len(sent) if sent else 0.0), len(sent)
 
 
-def one_like_changes(ranker: Ranker, personas, qrels) -> tuple[list[int], list[int]]:
+def one_like_changes(ranker: Ranker, personas, qrels, **options) -> tuple[list[int], list[int]]:
     """Per persona, how many of the ``SIZE`` papers one "more like this" replaces, and
     how many it brings in (replacing papers, or filling places the floor left empty).
 
@@ -218,7 +243,11 @@ def one_like_changes(ranker: Ranker, personas, qrels) -> tuple[list[int], list[i
     seen = {pid: [row] for pid, row in liked.items()}
     before = ranker.rank(chosen, limit=SIZE, seen=seen)
     after = ranker.rank(
-        chosen, limit=SIZE, seen=seen, feedback={pid: [(row, 1.0)] for pid, row in liked.items()}
+        chosen,
+        limit=SIZE,
+        seen=seen,
+        feedback={pid: [(row, 1.0)] for pid, row in liked.items()},
+        **options,
     )
     return (
         [len(set(before[p["id"]]) - set(after[p["id"]])) for p in chosen],
@@ -237,8 +266,10 @@ def mean_top10_similarity(ranker: Ranker, rankings: dict[str, list[str]]) -> flo
     return float(np.mean(pairs)) if pairs else 0.0
 
 
-def feedback_gain(ranker: Ranker, personas, qrels, n_rated=RATED) -> tuple[float, float]:
-    """Mean nDCG@10 of the remaining papers without and with the reader's ratings.
+def feedback_gain(
+    ranker: Ranker, personas, qrels, n_rated=RATED, **options
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per persona, nDCG@10 of the remaining papers without and with the reader's ratings.
 
     The reader rates the first ``n_rated`` papers of their first digest: grade >= 1 is a
     like, grade 0 a dislike. Both rankings leave those papers out.
@@ -258,11 +289,8 @@ def feedback_gain(ranker: Ranker, personas, qrels, n_rated=RATED) -> tuple[float
         for pid in rated
     }
     before = ranker.rank(personas, seen=rated)
-    after = ranker.rank(personas, seen=rated, feedback=ratings)
-    return (
-        mean(scores(before, remaining)["nDCG@10"]),
-        mean(scores(after, remaining)["nDCG@10"]),
-    )
+    after = ranker.rank(personas, seen=rated, feedback=ratings, **options)
+    return scores(before, remaining)["nDCG@10"], scores(after, remaining)["nDCG@10"]
 
 
 def main(argv=None):
@@ -374,13 +402,53 @@ def main(argv=None):
         f"(nDCG@10 {mean(scores(plain, qrels)['nDCG@10']):.3f} without, "
         f"{means['ours']['nDCG@10']:.3f} with)"
     )
-    by_rated = {n: feedback_gain(ranker, personas, qrels, n) for n in RATED_RANGE}
-    before, after = by_rated[RATED]
+    feedback_points = [
+        dict(zip(FEEDBACK_GRID, values, strict=True))
+        for values in itertools.product(*FEEDBACK_GRID.values())
+    ]
+    # Feedback settings x personas: the gain averaged over 2 to 8 papers rated.
+    by_rated = [
+        {n: feedback_gain(ranker, personas, qrels, n, **point) for n in RATED_RANGE}
+        for point in feedback_points
+    ]
+    gain_table = np.asarray(
+        [
+            np.mean(
+                [[after[pid] - before[pid] for pid in ids] for before, after in gains.values()],
+                axis=0,
+            )
+            for gains in by_rated
+        ]
+    )
+    gain_out_of_fold, chosen = cross_validated(gain_table, persona_folds(len(ids), FOLDS))
+    print(
+        f"feedback settings by {FOLDS}-fold cross-validation of the gain (mean over "
+        f"{RATED_RANGE.start}-{RATED_RANGE.stop - 1} papers rated):"
+    )
+    for point, gains in zip(feedback_points, gain_table.mean(axis=1), strict=True):
+        replaced = one_like_changes(ranker, personas, qrels, **point)[0]
+        print(
+            "  "
+            + ", ".join(f"{k}={v}" for k, v in point.items())
+            + f": gain {gains:+.3f}; one like replaces {np.mean(replaced):.1f} of {SIZE} "
+            f"(most {max(replaced)})"
+        )
+    shipped = {"dislike_weight": DISLIKE_WEIGHT, "liked_floor": LIKED_FLOOR}
+    print(
+        f"  out of fold {gain_out_of_fold.mean():+.3f}; folds chose "
+        + "; ".join(sorted({str(feedback_points[c]) for c in chosen}))
+        + f" (shipped {shipped})"
+    )
+    shipped_gain = {
+        n: (mean(before), mean(after))
+        for n, (before, after) in by_rated[feedback_points.index(shipped)].items()
+    }
+    before, after = shipped_gain[RATED]
     print(
         f"feedback: reader rates {RATED} papers of the first digest; nDCG@10 of the rest "
         f"{before:.3f} without ratings, {after:.3f} with ({after - before:+.3f})"
     )
-    gains = [after - before for before, after in by_rated.values()]
+    gains = [after - before for before, after in shipped_gain.values()]
     print(
         f"feedback gain by papers rated ({RATED_RANGE.start}-{RATED_RANGE.stop - 1}): "
         + " ".join(f"{g:+.3f}" for g in gains)

@@ -18,11 +18,11 @@ Each interest phrase is vectorized and matched against the candidates once, howe
 subscribers share it. A subscriber's query is the weighted sum of their phrases, moved
 towards the papers they liked and away from those they disliked (Rocchio, older ratings
 fading). The score of a paper is the cosine of query and paper, where a phrase counts
-only for papers holding at least half of its information (the floor: a digest holds no
-filler) and counts more when it is in the title; every part of it comes from an interest
-or a rated paper, which is what the explanations show. Acronyms the history defines
-match their long forms. A small prior for upvotes and recency may nudge the order;
-near-duplicate papers are kept from crowding one digest.
+only for papers holding at least half of its information and its most informative word
+(the floor: a digest holds no filler) and counts more when it is in the title; every
+part of it comes from an interest or a rated paper, which is what the explanations show.
+Acronyms the history defines match their long forms. A small prior for upvotes and
+recency may nudge the order; near-duplicate papers are kept from crowding one digest.
 """
 
 from __future__ import annotations
@@ -52,8 +52,20 @@ beat 0 out of fold (0.810-0.812 against 0.803 with the floor alone)."""
 
 FLOOR = 0.5
 """A paper matches an interest phrase only when it contains at least half of the phrase's
-information (see ``PaperIndex.coverage``): more than its generic words, and for a
-two-word phrase its more informative word. Not tuned: the least that is most of it."""
+information (see ``PaperIndex.coverage``) and its most informative word (see
+``PaperIndex.matches``): more than its generic words. Cross-validated over personas
+(make bench-quality): 0.5 / 0.6 / 0.75 give 0.812 / 0.791 / 0.779 nDCG@10 in-sample and
+every fold picks 0.5. Requiring the most informative word too left the dev figures
+unchanged (0.812 out of fold, 9 of 30 below TF-IDF) and stops a paper on "error
+correction" of reasoning steps matching "quantum error correction"."""
+
+LIKED_FLOOR = 0.3
+"""A paper not matching an interest enters a digest when it holds this share of the
+information of the title of a paper the reader liked (see ``PaperIndex.coverage``).
+Chosen with ``DISLIKE_WEIGHT`` by persona cross-validation of the feedback gain (make
+bench-quality, mean over 2 to 8 papers rated, dislike weight 1.5): 0.5 / 0.4 / 0.3 / 0.2
+gain +0.045 / +0.067 / +0.071 / +0.065 nDCG@10 while one like replaces 1.2 / 1.3 / 1.4 /
+1.4 of ten papers (most 4 / 5 / 5 / 5); the folds pick 0.3 or 0.4, out of fold +0.067."""
 
 MIN_DF = 1
 MAX_TERMS = 1_000_000
@@ -68,10 +80,17 @@ EXCLUDE_THRESHOLD = 0.12
 """Cosine similarity between an excluded phrase and a paper above which the paper is dropped."""
 
 LIKE_WEIGHT = 2.0
-DISLIKE_WEIGHT = 0.25
-"""Rocchio weights of the mean liked and mean disliked paper, relative to the interests
-(measured on the dev set, five papers rated: like weight 1 / 2 / 4 gain +0.011 / +0.030 /
-+0.044 nDCG@10 while one like replaces 0.8 / 1.2 / 1.9 of ten papers on average)."""
+"""Rocchio weight of the mean liked paper, relative to the interests (measured on the dev
+set, five papers rated: like weight 1 / 2 / 4 gain +0.011 / +0.030 / +0.044 nDCG@10 while
+one like replaces 0.8 / 1.2 / 2.0 of ten papers on average, most 3 / 4 / 6): the most a
+like may move within "a like brings in only a few papers"."""
+DISLIKE_WEIGHT = 1.5
+"""Rocchio weight of the mean disliked paper. Chosen with ``LIKED_FLOOR`` by persona
+cross-validation of the feedback gain (make bench-quality; mean over 2 to 8 papers rated,
+like weight 2): at a liked floor of 0.3, 0 / 0.5 / 1 / 1.5 / 2 gain +0.049 / +0.063 /
++0.069 / +0.071 / +0.068, and every fold picks 1.5 (the former 0.25 gained +0.030 with
+five rated, 1.5 +0.052, both at a liked floor of 0.5). A dislike only reorders: it brings
+nothing in, so it does not change how many slots one like changes."""
 RATED_PAPER_TERMS = 150
 """A rated paper moves a profile by its strongest terms only (weighted like a query;
 measured: 100-200 beat 60 on the dev judgments' feedback gain, 2 to 8 papers rated)."""
@@ -382,6 +401,28 @@ class PaperIndex:
         scale = np.divide(1.0, length, out=np.zeros_like(length), where=length > 0)
         return (sp.diags(scale) @ weighted).tocsr().astype(np.float32)
 
+    def matches(
+        self, phrases: Sequence[str], presence: sp.csr_matrix, floor: float
+    ) -> sp.csr_matrix:
+        """Phrases x papers: 1 where a paper holds at least ``floor`` of a phrase's
+        information (any of it when ``floor`` is 0; see ``coverage``) including its most
+        informative word (or one of the equally informative), so that "quantum error
+        correction" is no match for a paper on "error correction" of reasoning steps, and
+        a phrase whose most informative word no paper uses matches nothing."""
+        shares, found = self._unit_shares(phrases, presence)
+        covered = (shares @ found).tocsr()
+        covered.data = (covered.data >= floor if floor > 0 else covered.data > 0).astype(np.float32)
+        if not shares.nnz:
+            return covered
+        rows = np.repeat(np.arange(shares.shape[0]), np.diff(shares.indptr))
+        rarest = shares.copy()
+        rarest.data = (shares.data >= shares.max(axis=1).toarray().ravel()[rows]).astype(np.float32)
+        has_rarest = (rarest @ found).tocsr()
+        has_rarest.data = (has_rarest.data > 0).astype(np.float32)
+        matched = covered.multiply(has_rarest).tocsr()
+        matched.eliminate_zeros()
+        return matched
+
     def coverage(self, phrases: Sequence[str], presence: sp.csr_matrix) -> sp.csr_matrix:
         """Phrases x papers: the share of each phrase's information a paper contains.
 
@@ -394,10 +435,19 @@ class PaperIndex:
         An acronym the history defines ("ASR") is also covered by all words of its long
         form ("automatic speech recognition"), with the acronym's information.
         """
+        shares, found = self._unit_shares(phrases, presence)
+        return (shares @ found).tocsr()
+
+    def _unit_shares(
+        self, phrases: Sequence[str], presence: sp.csr_matrix
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Phrases x units (each word's share of its phrase's information; words no paper
+        uses together as one unit) and units x papers (1 where a paper has the unit), as
+        ``coverage`` says."""
         analyzer = self.vectorizer.analyzer
         known, information = self.vectorizer.vocabulary_, self.vectorizer.idf_ - 1
         unseen = np.log(len(self) + 1)
-        unit_ids: dict[tuple[str, ...], int] = {}
+        unit_ids: dict[tuple[str, ...] | None, int] = {}
         rows, cols, weights = [], [], []
         for row, phrase in enumerate(phrases):
             units = analyzer.units(phrase)
@@ -407,10 +457,11 @@ class PaperIndex:
             ]
             total = max(sum(unit_information), 1e-9)
             for unit, value in zip(units, unit_information, strict=True):
-                if all(stem in known for stem in unit):
-                    rows.append(row)
-                    cols.append(unit_ids.setdefault(unit, len(unit_ids)))
-                    weights.append(value / total)
+                rows.append(row)
+                # Words no paper uses share one unit that no paper has.
+                key = unit if all(stem in known for stem in unit) else None
+                cols.append(unit_ids.setdefault(key, len(unit_ids)))
+                weights.append(value / total)
         shares = sp.csr_matrix(
             (weights, (rows, cols)), shape=(len(phrases), len(unit_ids)), dtype=np.float32
         )
@@ -418,6 +469,8 @@ class PaperIndex:
         spellings: dict[tuple[str, ...], int] = {}
         unit_rows, spelling_cols = [], []
         for unit, unit_id in unit_ids.items():
+            if unit is None:
+                continue
             long_form = self.long_forms.get(unit[0]) if len(unit) == 1 else None
             for spelling in (unit, tuple(long_form[0])) if long_form else (unit,):
                 unit_rows.append(unit_id)
@@ -443,7 +496,7 @@ class PaperIndex:
         found.eliminate_zeros()
         found = (either @ found).tocsr()
         found.data = np.minimum(found.data, 1)
-        return (shares @ found).tocsr()
+        return shares, found
 
     def prior(
         self,
@@ -526,6 +579,7 @@ class Profiles:
         interests: Iterable[tuple[int, str, float, bool]],
         seen: Iterable[tuple[int, int]] = (),
         feedback: Iterable[tuple[int, int, float, float]] = (),
+        dislike_weight: float = DISLIKE_WEIGHT,
     ) -> Profiles:
         """Profiles from rows of tuples, subscribers and papers given as row numbers.
 
@@ -534,7 +588,7 @@ class Profiles:
         - ``feedback``: ``(subscriber_row, paper_row, value, age_days)`` for ratings, value
           > 0 for a liked paper and < 0 for a disliked one, ``age_days`` how long ago it
           was rated. Liked papers pull the profile towards them (their mean, weight
-          ``LIKE_WEIGHT``), disliked ones push it away (``DISLIKE_WEIGHT``); a rating's
+          ``LIKE_WEIGHT``), disliked ones push it away (``dislike_weight``); a rating's
           pull halves every ``RATING_HALF_LIFE_DAYS``.
         """
         n = len(limits)
@@ -563,19 +617,22 @@ class Profiles:
             interests=matrix(~excluded, weights),
             excludes=matrix(excluded, np.ones_like(weights)),
             seen=seen_matrix,
-            feedback=_rocchio(feedback, n, n_papers),
+            feedback=_rocchio(feedback, n, n_papers, dislike_weight),
             limits=np.asarray(limits, dtype=np.int64),
         )
 
 
-def _rocchio(feedback: Iterable[tuple[int, int, float, float]], n: int, n_papers: int):
-    """Subscribers x papers: each liked paper's share of ``LIKE_WEIGHT``, minus disliked."""
+def _rocchio(
+    feedback: Iterable[tuple[int, int, float, float]], n: int, n_papers: int, dislike_weight: float
+):
+    """Subscribers x papers: each liked paper's share of ``LIKE_WEIGHT``, minus each
+    disliked paper's share of ``dislike_weight``."""
     ratings = np.asarray(list(feedback), dtype=np.float64).reshape(-1, 4)
     rows, papers = ratings[:, 0].astype(np.int64), ratings[:, 1].astype(np.int64)
     liked = ratings[:, 2] > 0
     fading = 0.5 ** (np.clip(ratings[:, 3], 0, None) / RATING_HALF_LIFE_DAYS)
     weights = np.zeros(len(ratings))
-    for mask, total in ((liked, LIKE_WEIGHT), (ratings[:, 2] < 0, -DISLIKE_WEIGHT)):
+    for mask, total in ((liked, LIKE_WEIGHT), (ratings[:, 2] < 0, -dislike_weight)):
         count = np.bincount(rows[mask], minlength=n)
         weights[mask] = total * fading[mask] / count[rows[mask]]
     matrix = sp.csr_matrix((weights, (rows, papers)), shape=(n, n_papers), dtype=np.float32)
@@ -621,6 +678,7 @@ def recommend(
     diversity: float = DIVERSITY,
     first_candidate: Sequence[int] | None = None,
     floor: float = FLOOR,
+    liked_floor: float = LIKED_FLOOR,
     title_weight: float = TITLE_WEIGHT,
 ) -> Recommendations:
     """Each subscriber's best candidate papers.
@@ -630,8 +688,8 @@ def recommend(
     least ``floor`` of its information (see ``PaperIndex.coverage``; "visuomotor
     policies" is no match for a paper that only says "policies"), and counts
     ``1 + title_weight * (its share in the paper's title)`` there. A paper enters only
-    when it matches an interest phrase, or covers ``floor`` of the title of a paper the
-    subscriber liked (a like moves every match's score but brings in only such papers).
+    when it matches an interest phrase, or covers ``liked_floor`` of the title of a paper
+    the subscriber liked (a like moves every match's score but brings in only such papers).
     Papers under ``min_score`` (in units of the subscriber's strongest interest: the
     relevance times |query| / strongest interest weight), already seen or about an
     excluded phrase are dropped. The order is by
@@ -651,11 +709,10 @@ def recommend(
     papers_by_term = paper_vectors.T.tocsr()
     phrase_vectors = index.phrase_vectors([index.expanded(p) for p in profiles.phrases])
     presence = (papers_by_term > 0).astype(np.float32)
-    coverage = index.coverage(profiles.phrases, presence)
     cosines = (phrase_vectors @ papers_by_term).tocsr()
     # Phrases x candidates: each phrase's cosine with the papers that match it, more where
     # the phrase is in the title.
-    matched = (coverage >= floor if floor > 0 else coverage > 0).astype(np.float32)
+    matched = index.matches(profiles.phrases, presence, floor)
     if title_weight:
         in_title = index.coverage(profiles.phrases, index.title_terms[candidates].T.tocsr())
         matched = matched + title_weight * in_title.multiply(matched)
@@ -702,9 +759,9 @@ def recommend(
             rated = np.unique(feedback.indices)
             weights = sp.hstack([weights, unit @ feedback[:, rated]]).tocsr()
             features = sp.vstack([phrase_scores, index.rated_vectors[rated] @ papers_by_term])
-            # Subscribers x candidates: close to a liked paper (half its title's information).
+            # Subscribers x candidates: close to a liked paper (``liked_floor`` of its title).
             close = index.coverage([index.titles[r] for r in rated], presence)
-            close.data = (close.data >= floor).astype(np.float32)
+            close.data = (close.data >= liked_floor).astype(np.float32)
             liked_close = ((feedback[:, rated] > 0).astype(np.float32) @ close).tocsr()
         blocked = _blocked(profiles, start, stop, cosines, candidate_column)
         if first_candidate is not None and np.any(first_candidate[start:stop]):
@@ -777,9 +834,7 @@ def search(
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     sharing = np.unique(index.matrix[:, vector.indices].tocoo().row)
     by_term = index.matrix[sharing].T.tocsr()
-    matched = (index.coverage([query], (by_term > 0).astype(np.float32)) >= floor).astype(
-        np.float32
-    )
+    matched = index.matches([query], (by_term > 0).astype(np.float32), floor)
     if title_weight:
         in_title = index.coverage([query], index.title_terms[sharing].T.tocsr())
         matched = matched + title_weight * in_title.multiply(matched)

@@ -34,8 +34,9 @@ def test_a_disliked_paper_pushes_similar_papers_down(index):
 
     before, after = scores(), scores(feedback=[(disliked, -1, 0)])
 
-    assert after[RECOGNITION] < 0.95 * before[RECOGNITION]
-    assert after[DETECTION] >= 0.95 * before[DETECTION]
+    # Moving away from the disliked paper lengthens the query, so every cosine shrinks;
+    # the paper like the disliked one loses much more than an unrelated one.
+    assert after[RECOGNITION] / before[RECOGNITION] < 0.8 * after[DETECTION] / before[DETECTION]
 
 
 def test_old_ratings_pull_less_than_new_ones(index):
