@@ -22,7 +22,7 @@ AUTHORS = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger W. Dijkstra"]
 
 
 @pytest.fixture
-def digest_email(sample_corpus_path):
+def digest_email(sample_corpus_path, build_index):
     call_command("ingest_papers", str(sample_corpus_path), verbosity=0)
     Paper.objects.create(
         source="arxiv",
@@ -33,6 +33,7 @@ def digest_email(sample_corpus_path):
         authors=AUTHORS,
         published=date(2026, 11, 20),
     )
+    build_index()  # as after an ingest: the archive search reads the built index
     reader = Subscriber.objects.create(
         email="ada@example.org", status=Subscriber.Status.ACTIVE, confirmed_at=timezone.now()
     )
