@@ -97,20 +97,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # django-redis keeps its client; Django's own Redis backend builds one per call, which
-    # cost the delivery journal ~0.7 ms per email.
+    # django-redis keeps its client; Django's own Redis backend builds one per call.
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
-    CACHES["deliveries"] = CACHES["default"]
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        # The delivery journal (digest.journal) must survive the process, so: files.
-        "deliveries": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "deliveries"),
-            "OPTIONS": {"MAX_ENTRIES": 10_000_000},
-        },
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # django-ratelimit wants a shared cache; one process with local memory is fine for the demo.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
@@ -180,6 +170,12 @@ DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
 DIGEST_RETRY_BACKOFF = env.int("DIGEST_RETRY_BACKOFF", default=60)
 DIGEST_RETRY_BACKOFF_MAX = env.int("DIGEST_RETRY_BACKOFF_MAX", default=3600)
 DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=6)
+# Messages a batch has in flight at once, each thread with its own SMTP connection or
+# HTTP session. Measured with benchmarks/run.py against the Postmark stand-in at 150 ms:
+# see README (throughput stops growing once the 2 cores are busy).
+DIGEST_SEND_CONCURRENCY = env.int("DIGEST_SEND_CONCURRENCY", default=32)
+# Messages per second across all workers (a counter in Redis); 0 = no limit.
+DIGEST_SEND_RATE = env.int("DIGEST_SEND_RATE", default=0)
 RANKING_CHUNK_SIZE = env.int("RANKING_CHUNK_SIZE", default=20000)
 # Threads of the sparse product (sparse_dot_topn); 1 = sequential.
 RANKING_THREADS = env.int("RANKING_THREADS", default=2)
