@@ -399,21 +399,24 @@ class PostmarkStandIn:
         return Handler
 
 
-def django_env(*, database_url: str, redis_url: str, email_url: str, var_dir: Path, **extra):
+def django_env(*, database_url: str, redis_url: str, email_url: str | None, var_dir: Path, **extra):
     """Environment for a Django/Celery process of this project against the given services,
-    with DEBUG off as in production (DEBUG keeps every SQL statement in memory)."""
+    with DEBUG off as in production (DEBUG keeps every SQL statement in memory). Without
+    ``email_url``, pass ``EMAIL_BACKEND`` and its ``ANYMAIL_*`` settings in ``extra``."""
     env = dict(os.environ)
+    env.pop("EMAIL_BACKEND", None)
+    env.pop("EMAIL_URL", None)
     env.update(
         DJANGO_SETTINGS_MODULE="digest.settings",
         DEBUG="false",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
-        EMAIL_URL=email_url,
         VAR_DIR=str(var_dir),
         PYTHONUNBUFFERED="1",
     )
+    if email_url:
+        env["EMAIL_URL"] = email_url
     env.update({key: str(value) for key, value in extra.items()})
-    env.pop("EMAIL_BACKEND", None)
     return env
 
 

@@ -216,6 +216,8 @@ INTERRUPTED = "Its worker stopped while sending it; not sent again in case it ar
 SEND_ATTEMPTS = 3
 """Sends of a digest within a batch while the provider answers "not now" (429, 503, 4xx);
 after that the digest goes back to pending and the task retries later."""
+RECORD_AFTER = 1.0
+"""Seconds a batch waits on slow messages before recording the outcomes it already has."""
 SEND_BACKOFF, SEND_BACKOFF_MAX = 0.5, 8.0
 """Seconds before the next attempt within a batch (doubling), unless Retry-After says."""
 
@@ -492,13 +494,19 @@ class _Delivery:
         return group
 
     def _wait(self) -> None:
-        """Until a message in flight is answered or a retry is due."""
+        """Until a message in flight is answered or a retry is due. Outcomes already known
+        are recorded after ``RECORD_AFTER`` s without news, so a slow message does not keep
+        the others unrecorded (a kill would count them interrupted)."""
         timeout = None
         if self.later:
             timeout = max(0.0, min(e.not_before for e in self.later) - time.monotonic())
+        if self.done:
+            timeout = RECORD_AFTER if timeout is None else min(timeout, RECORD_AFTER)
         if self.in_flight:
             finished, _ = wait(self.in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
             self._collect(finished)
+            if not finished:
+                self._record()
         elif timeout:
             self.stop.wait(timeout)
 
