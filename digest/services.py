@@ -224,12 +224,24 @@ SEND_BACKOFF, SEND_BACKOFF_MAX = 0.5, 8.0
 
 @dataclass
 class BatchResult:
+    """What a batch did. With ``run_id`` each count also goes to that run as it happens,
+    in the transaction that changed the digests, so a kill loses no count."""
+
+    run_id: int | None = None
     sent: int = 0
     skipped: int = 0
     failed: int = 0
     interrupted: int = 0
     retry: int = 0
     released: list[int] = field(default_factory=list)  # subscribers handed back at shutdown
+
+    def count(self, **changes: int) -> None:
+        changes = {name: n for name, n in changes.items() if n}
+        for name, n in changes.items():
+            setattr(self, name, getattr(self, name) + n)
+        settled = {name: F(name) + n for name, n in changes.items() if name != "retry"}
+        if self.run_id and settled:
+            DigestRun.objects.filter(id=self.run_id).update(**settled)
 
 
 def digest_start_run(*, now: datetime, edition: date | None = None) -> tuple[DigestRun, list]:
@@ -249,18 +261,12 @@ def digest_start_run(*, now: datetime, edition: date | None = None) -> tuple[Dig
     size = settings.DIGEST_BATCH_SIZE
     batches = [subscriber_ids[i : i + size] for i in range(0, len(subscriber_ids), size)]
     if not batches:
-        digest_finish_run(run_id=run.id, result=BatchResult())
+        digest_finish_run(run_id=run.id)
     return run, batches
 
 
-def digest_finish_run(*, run_id: int, result: BatchResult) -> None:
-    """Add a batch's counts to its run; the batch that completes the run logs the summary."""
-    DigestRun.objects.filter(id=run_id).update(
-        sent=F("sent") + result.sent,
-        skipped=F("skipped") + result.skipped,
-        failed=F("failed") + result.failed,
-        interrupted=F("interrupted") + result.interrupted,
-    )
+def digest_finish_run(*, run_id: int) -> None:
+    """Close the run once every due digest is counted; the batch that does logs the summary."""
     now = timezone.now()
     finished = DigestRun.objects.filter(
         id=run_id,
@@ -328,11 +334,12 @@ def _claim(
             [Digest(subscriber_id=sid, edition=ed) for sid, ed in editions.items()],
             ignore_conflicts=True,
         )
-        result.interrupted += _settle_interrupted(ours)
+        result.count(interrupted=_settle_interrupted(ours))
         if gone:
-            result.skipped += Digest.objects.filter(claimable, subscriber_id__in=gone).update(
+            skipped = Digest.objects.filter(claimable, subscriber_id__in=gone).update(
                 status=Digest.Status.SKIPPED, claim_token=""
             )
+            result.count(skipped=skipped)
         Digest.objects.filter(claimable).update(
             status=Digest.Status.CLAIMED,
             claim_token=token,
@@ -380,6 +387,7 @@ def digest_send_batch(
     now: datetime,
     edition: date | None = None,
     stop: threading.Event | None = None,
+    run_id: int | None = None,
 ) -> BatchResult:
     """Rank, record and send the digests of one batch of subscribers.
 
@@ -397,7 +405,8 @@ def digest_send_batch(
         .prefetch_related("interests")
         .order_by("id")
     )
-    result = BatchResult(skipped=len(set(subscriber_ids)) - len(subscribers))
+    result = BatchResult(run_id=run_id)
+    result.count(skipped=len(set(subscriber_ids)) - len(subscribers))  # deleted meanwhile
     token, digests = _claim(subscribers, now=now, edition=edition, result=result)
     if not digests:
         return result
@@ -416,9 +425,12 @@ def digest_send_batch(
         item.paper = papers[item.paper_id]
         items_of[item.digest_id].append(item)
     empty = [d.id for d in digests if not items_of[d.id]]
-    result.skipped += Digest.objects.filter(
-        id__in=empty, claim_token=token, status=Digest.Status.CLAIMED
-    ).update(status=Digest.Status.SKIPPED, claim_token="")
+    if empty:
+        with transaction.atomic():
+            skipped = Digest.objects.filter(
+                id__in=empty, claim_token=token, status=Digest.Status.CLAIMED
+            ).update(status=Digest.Status.SKIPPED, claim_token="")
+            result.count(skipped=skipped)
     outgoing = [
         _Outgoing(d, by_id[d.subscriber_id], items_of[d.id]) for d in digests if items_of[d.id]
     ]
@@ -594,11 +606,14 @@ class _Delivery:
             else:
                 digest.status = PENDING
                 kinds["retry"].append(digest)
+        if not kinds:
+            return
         ours = Digest.objects.filter(claim_token=self.token, status=SENDING)
-        for kind, digests in kinds.items():
-            stored = ours.bulk_update(digests, _RECORDED_FIELDS)
-            if kind not in ("again", "released"):
-                setattr(self.result, kind, getattr(self.result, kind) + stored)
+        with transaction.atomic():
+            counts = {
+                kind: ours.bulk_update(digests, _RECORDED_FIELDS) for kind, digests in kinds.items()
+            }
+            self.result.count(**{k: n for k, n in counts.items() if k not in ("again", "released")})
 
     def _release(self, entries: list[_Outgoing]) -> None:
         """Give back digests this batch claimed but did not send (it is stopping)."""

@@ -66,8 +66,9 @@ def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | 
         now=datetime.fromisoformat(now),
         edition=date.fromisoformat(edition) if edition else None,
         stop=stopping,
+        run_id=run_id,
     )
-    services.digest_finish_run(run_id=run_id, result=result)
+    services.digest_finish_run(run_id=run_id)
     if result.released:
         send_digest_batch.delay(sorted(set(result.released)), now, edition, run_id)
     if result.retry:
