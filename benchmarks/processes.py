@@ -187,6 +187,13 @@ class Redis:
 
         redis.Redis.from_url(self.url).flushall()
 
+    def restart(self, down: float = 0.0):
+        """Stop the server and start it again, empty (no persistence), on the same port."""
+        self.process.kill()
+        self.process.wait(10)
+        time.sleep(down)
+        return self.start()
+
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
@@ -263,6 +270,9 @@ class SmtpSink:
 class _ManyConnections(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # the listen backlog: hundreds of senders connect at once
+
+    def handle_error(self, request, client_address):
+        pass  # a sender that was killed or gave up: nothing to report
 
 
 class PostmarkStandIn:
@@ -552,6 +562,19 @@ class Worker:
         self.process.wait(10)
         self._log.close()
 
+    def kill_pool_process(self, rng=random):
+        """SIGKILL one of the worker's pool processes; the worker starts another."""
+        children = psutil.Process(self.process.pid).children()
+        if children:
+            os.kill(rng.choice(children).pid, signal.SIGKILL)
+
+    def terminate(self, timeout: float = 60) -> int:
+        """SIGTERM to the main process only, as ``docker stop`` does; its exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout)
+        self._log.close()
+        return code
+
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -560,7 +583,8 @@ class Worker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
 
 
 if __name__ == "__main__":

@@ -418,7 +418,8 @@ def digest_send_batch(
         for d in digests
         for rank, p in enumerate(picks[d.subscriber_id], start=1)
     ]
-    DigestItem.objects.bulk_create(items)
+    # ignore_conflicts: a worker that took these claims over may have written them too.
+    DigestItem.objects.bulk_create(items, ignore_conflicts=True)
     papers = Paper.objects.in_bulk({item.paper_id for item in items})
     items_of = defaultdict(list)
     for item in items:
