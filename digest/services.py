@@ -400,6 +400,8 @@ def digest_send_batch(
     their subscribers are listed in ``released``. Digests whose delivery failed for now
     are counted in ``retry`` for the task to retry later.
     """
+    if stop is not None and stop.is_set():  # the worker is stopping: hand it all back
+        return BatchResult(run_id=run_id, released=list(subscriber_ids))
     subscribers = list(
         Subscriber.objects.filter(id__in=subscriber_ids)
         .prefetch_related("interests")
