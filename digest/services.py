@@ -13,7 +13,7 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
 
 from accounts import links
@@ -614,8 +614,21 @@ class _Delivery:
         ours = Digest.objects.filter(claim_token=self.token, status=SENDING)
         with transaction.atomic():
             counts = {
-                kind: ours.bulk_update(digests, _RECORDED_FIELDS) for kind, digests in kinds.items()
+                kind: ours.bulk_update(digests, _RECORDED_FIELDS)
+                for kind, digests in kinds.items()
+                if kind != "sent"
             }
+            if sent := kinds.get("sent"):
+                # Only the message id differs: a CASE on one column, not bulk_update's five
+                # (building those CASEs cost ~2 ms of CPU per message).
+                message_ids = [When(id=d.id, then=Value(d.message_id)) for d in sent]
+                counts["sent"] = ours.filter(id__in=[d.id for d in sent]).update(
+                    status=SENT,
+                    sent_at=now,
+                    error="",
+                    claim_token="",
+                    message_id=Case(*message_ids, output_field=CharField()),
+                )
             self.result.count(**{k: n for k, n in counts.items() if k not in ("again", "released")})
 
     def _release(self, entries: list[_Outgoing]) -> None:
