@@ -3,11 +3,12 @@
 import os
 import signal
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from billiard.process import active_children
 from celery import shared_task
-from celery.signals import worker_process_init, worker_shutting_down
+from celery.signals import worker_shutting_down
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -18,10 +19,21 @@ stopping = threading.Event()
 """Set in a pool process when its worker is told to stop: batches send nothing more."""
 
 
-@worker_process_init.connect
-def _stop_gently_on_sigterm(**kwargs):
-    """In a pool process, SIGTERM asks the batch in hand to stop instead of killing it."""
-    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+@contextmanager
+def _stop_gently_on_sigterm(task):
+    """While a batch runs in a pool process, SIGTERM asks it to stop instead of killing it.
+
+    Installed around the batch, not at process start: billiard resets SIGTERM after
+    Celery's process initializer, and an idle pool process should still just exit.
+    """
+    if task.request.is_eager or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @worker_shutting_down.connect
@@ -61,13 +73,14 @@ def send_due_digests(edition: str | None = None) -> int:
 )
 def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | None, run_id: int):
     """Send one batch; what a stopping worker hands back is queued again at once."""
-    result = services.digest_send_batch(
-        subscriber_ids=subscriber_ids,
-        now=datetime.fromisoformat(now),
-        edition=date.fromisoformat(edition) if edition else None,
-        stop=stopping,
-        run_id=run_id,
-    )
+    with _stop_gently_on_sigterm(self):
+        result = services.digest_send_batch(
+            subscriber_ids=subscriber_ids,
+            now=datetime.fromisoformat(now),
+            edition=date.fromisoformat(edition) if edition else None,
+            stop=stopping,
+            run_id=run_id,
+        )
     services.digest_finish_run(run_id=run_id)
     if result.released:
         send_digest_batch.delay(sorted(set(result.released)), now, edition, run_id)
