@@ -113,7 +113,8 @@ class Trial:
                 return wait_for(self.settled, timeout=6, interval=0.2, what="settled")
             except TimeoutError:
                 self.tick()
-        raise AssertionError(f"not settled: {Counter(self.digests().values())}")
+        log = self.stack.workers[-1].log()[-4000:]
+        raise AssertionError(f"not settled: {Counter(self.digests().values())}\n{log}")
 
     def run_counts(self) -> Counter:
         names = ("sent", "skipped", "failed", "interrupted")
