@@ -63,11 +63,16 @@ bench-quality: $(STAMP)
 bench-rank: $(STAMP)
 	$(BIN)/python benchmarks/rank.py --papers-file $(PAPERS)
 
-# The whole daily run: N subscribers, PostgreSQL + Redis + Celery worker (2 processes) + SMTP sink.
+# The whole daily run: N subscribers, PostgreSQL + Redis + Celery worker (2 processes) + SMTP
+# sink; with ESP_LATENCY_MS, through anymail's Postmark backend to a stand-in of its API.
 N ?= 100000
 RUNS ?= 3
+ESP_LATENCY_MS ?=
+ESP_5XX ?= 0.01
+ESP_429 ?= 0.01
 bench-run: $(STAMP) system-deps
-	$(BIN)/python benchmarks/run.py --subscribers $(N) --runs $(RUNS)
+	$(BIN)/python benchmarks/run.py --subscribers $(N) --runs $(RUNS) \
+		$(if $(ESP_LATENCY_MS),--esp-latency-ms $(ESP_LATENCY_MS) --esp-5xx $(ESP_5XX) --esp-429 $(ESP_429))
 
 # Subscribe and account pages under load from a second process, against gunicorn on loopback.
 REQUESTS ?= 2000

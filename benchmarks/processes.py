@@ -8,8 +8,10 @@ Nothing here is a mock: the app talks to these through its ordinary settings
 """
 
 import asyncio
+import json
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -18,7 +20,10 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter, deque
+from email.utils import getaddresses
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psutil
@@ -182,6 +187,13 @@ class Redis:
 
         redis.Redis.from_url(self.url).flushall()
 
+    def restart(self, down: float = 0.0):
+        """Stop the server and start it again, empty (no persistence), on the same port."""
+        self.process.kill()
+        self.process.wait(10)
+        time.sleep(down)
+        return self.start()
+
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
@@ -255,21 +267,166 @@ class SmtpSink:
         return "250 OK"
 
 
-def django_env(*, database_url: str, redis_url: str, email_url: str, var_dir: Path, **extra):
+class _ManyConnections(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: hundreds of senders connect at once
+
+    def handle_error(self, request, client_address):
+        pass  # a sender that was killed or gave up: nothing to report
+
+
+class PostmarkStandIn:
+    """Postmark's send API (``POST /email``, what anymail's postmark backend calls) on
+    loopback, answering after ``latency`` ± ``jitter`` seconds; a thread per connection.
+
+    Each call draws its answer from a seeded RNG: ``throttle_rate`` of them 429 and
+    ``unavailable_rate`` 503 (Postmark took nothing, the sender may retry),
+    ``error_rate`` 500 *after* taking the message (the sender cannot know; a retry would
+    be a duplicate), and ``hang_rate`` accept the message and answer only after ``hang``
+    seconds (beyond the sender's timeout). ``answer_next(status, accept=...)`` queues
+    answers for the next calls. Counts each recipient's accepted messages and the most
+    requests in flight at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        throttle_rate: float = 0.0,
+        unavailable_rate: float = 0.0,
+        error_rate: float = 0.0,
+        hang_rate: float = 0.0,
+        hang: float = 30.0,
+        seed: int = 0,
+    ):
+        self.latency, self.jitter, self.hang = latency, jitter, hang
+        self.rates = [
+            (throttle_rate, 429, False),
+            (unavailable_rate, 503, False),
+            (error_rate, 500, True),
+        ]
+        self.hang_rate = hang_rate
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._scripted = deque()
+        self.received = Counter()
+        self.calls = self.in_flight = self.max_in_flight = 0
+        self.server = _ManyConnections(("127.0.0.1", free_port()), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def start(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def reset(self):
+        with self._lock:
+            self.received.clear()
+            self._scripted.clear()
+            self.calls = self.in_flight = self.max_in_flight = 0
+
+    def answer_next(self, status: int, *, accept: bool = False, delay: float | None = None):
+        """The next call gets ``status`` (after ``delay`` s), the message kept if ``accept``."""
+        with self._lock:
+            self._scripted.append((status, accept, delay))
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.received.values())
+
+    def _answer(self) -> tuple[int, bool, float]:
+        """(status, whether the message is kept, seconds before answering) of one call."""
+        with self._lock:
+            self.calls += 1
+            if self._scripted:
+                status, accept, delay = self._scripted.popleft()
+                return status, accept or status == 200, self.latency if delay is None else delay
+            draw, delay = self._random.random(), self._random.uniform(-1, 1) * self.jitter
+            delay = max(0.0, self.latency + delay)
+            for rate, status, accept in self.rates:
+                if draw < rate:
+                    return status, accept, delay
+                draw -= rate
+            if draw < self.hang_rate:
+                return 200, True, self.hang
+            return 200, True, delay
+
+    def _handle(self, body: bytes) -> tuple[int, dict]:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            status, accept, delay = self._answer()
+            message = json.loads(body)
+            recipients = [a.lower() for _, a in getaddresses([message.get("To", "")]) if a]
+            if accept:
+                with self._lock:
+                    self.received.update(recipients)
+            time.sleep(delay)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        if status != 200:
+            return status, {"ErrorCode": status, "Message": f"stand-in answer {status}"}
+        return 200, {
+            "To": message.get("To", ""),
+            "SubmittedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "MessageID": str(uuid.uuid4()),
+            "ErrorCode": 0,
+            "Message": "OK",
+        }
+
+    def _handler(self):
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as anymail's requests session expects
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.path.rstrip("/") != "/email":
+                    status, answer = 404, {"ErrorCode": 404, "Message": "not found"}
+                else:
+                    status, answer = stand_in._handle(body)
+                data = json.dumps(answer).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the sender gave up waiting (its timeout)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+
+def django_env(*, database_url: str, redis_url: str, email_url: str | None, var_dir: Path, **extra):
     """Environment for a Django/Celery process of this project against the given services,
-    with DEBUG off as in production (DEBUG keeps every SQL statement in memory)."""
+    with DEBUG off as in production (DEBUG keeps every SQL statement in memory). Without
+    ``email_url``, pass ``EMAIL_BACKEND`` and its ``ANYMAIL_*`` settings in ``extra``."""
     env = dict(os.environ)
+    env.pop("EMAIL_BACKEND", None)
+    env.pop("EMAIL_URL", None)
     env.update(
         DJANGO_SETTINGS_MODULE="digest.settings",
         DEBUG="false",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
-        EMAIL_URL=email_url,
         VAR_DIR=str(var_dir),
         PYTHONUNBUFFERED="1",
     )
+    if email_url:
+        env["EMAIL_URL"] = email_url
     env.update({key: str(value) for key, value in extra.items()})
-    env.pop("EMAIL_BACKEND", None)
     return env
 
 
@@ -407,6 +564,19 @@ class Worker:
         self.process.wait(10)
         self._log.close()
 
+    def kill_pool_process(self, rng=random):
+        """SIGKILL one of the worker's pool processes; the worker starts another."""
+        children = psutil.Process(self.process.pid).children()
+        if children:
+            os.kill(rng.choice(children).pid, signal.SIGKILL)
+
+    def terminate(self, timeout: float = 60) -> int:
+        """SIGTERM to the main process only, as ``docker stop`` does; its exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout)
+        self._log.close()
+        return code
+
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -415,7 +585,8 @@ class Worker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
 
 
 if __name__ == "__main__":

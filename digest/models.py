@@ -104,7 +104,7 @@ class Digest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         CLAIMED = "claimed", "Claimed by a worker"
-        SENDING = "sending", "Interrupted while sending (not resent)"
+        SENDING = "sending", "Sending, or interrupted: outcome unknown (never resent)"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped (no new or matching papers)"
@@ -216,7 +216,9 @@ class DigestRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     interrupted = models.PositiveIntegerField(
-        default=0, help_text="Digests whose worker stopped while sending them (not resent)."
+        default=0,
+        help_text="Digests whose delivery outcome is unknown (their worker stopped while "
+        "sending, or the provider's answer was lost); never resent.",
     )
 
     class Meta:

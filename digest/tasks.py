@@ -1,14 +1,49 @@
 """Celery tasks: thin wrappers that take ids, call a service and retry on temporary failure."""
 
+import os
+import signal
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 
+from billiard.process import active_children
 from celery import shared_task
+from celery.signals import worker_shutting_down
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from . import selectors, services
 from .models import IngestRun
+
+stopping = threading.Event()
+"""Set in a pool process when its worker is told to stop: batches send nothing more."""
+
+
+@contextmanager
+def _stop_gently_on_sigterm(task):
+    """While a batch runs in a pool process, SIGTERM asks it to stop instead of killing it.
+
+    Installed around the batch, not at process start: billiard resets SIGTERM after
+    Celery's process initializer, and an idle pool process should still just exit.
+    """
+    if task.request.is_eager or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@worker_shutting_down.connect
+def _tell_pool_processes(**kwargs):
+    """The worker was told to stop (a deploy): tell each pool process, which by default
+    would go on with its whole batch, so a deploy's grace period is enough."""
+    for child in active_children():
+        if child.pid and child.pid != os.getpid():
+            os.kill(child.pid, signal.SIGTERM)
 
 
 class TemporaryDeliveryFailure(Exception):
@@ -38,18 +73,24 @@ def send_due_digests(edition: str | None = None) -> int:
     max_retries=settings.DIGEST_MAX_RETRIES,
 )
 def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | None, run_id: int):
+    """Send one batch; what a stopping worker hands back is queued again at once."""
     if selectors.corpus().index is None:
         # Before the first index exists nothing is claimed or skipped: try again later.
         raise self.retry(
             exc=selectors.IndexNotReady("the paper index is not built yet"),
             countdown=settings.INDEX_WAIT_SECONDS,
         )
-    result = services.digest_send_batch(
-        subscriber_ids=subscriber_ids,
-        now=datetime.fromisoformat(now),
-        edition=date.fromisoformat(edition) if edition else None,
-    )
-    services.digest_finish_run(run_id=run_id, result=result)
+    with _stop_gently_on_sigterm(self):
+        result = services.digest_send_batch(
+            subscriber_ids=subscriber_ids,
+            now=datetime.fromisoformat(now),
+            edition=date.fromisoformat(edition) if edition else None,
+            stop=stopping,
+            run_id=run_id,
+        )
+    services.digest_finish_run(run_id=run_id)
+    if result.released:
+        send_digest_batch.delay(sorted(set(result.released)), now, edition, run_id)
     if result.retry:
         raise TemporaryDeliveryFailure(f"{result.retry} digests will be tried again")
     return {"sent": result.sent, "skipped": result.skipped, "failed": result.failed}

@@ -17,8 +17,6 @@ def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    deliveries = {**settings.CACHES["deliveries"], "LOCATION": str(tmp_path / "deliveries")}
-    settings.CACHES = {**settings.CACHES, "deliveries": deliveries}
     settings.INDEX_DIR = tmp_path / "index"
     cache.clear()  # cached previews and pages of an earlier test's rolled-back readers
 

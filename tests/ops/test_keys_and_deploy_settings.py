@@ -64,19 +64,16 @@ def test_the_production_configuration_passes_the_deploy_check(run_python):
 SHOW = "import digest.settings as s, sentry_sdk; print(repr({}))"
 
 
-def test_the_broker_the_cache_and_the_delivery_journal_are_three_redis_databases(run_python):
+def test_the_broker_and_the_cache_are_two_redis_databases(run_python):
     done = run_python(
         "-c",
-        SHOW.format(
-            "(s.CELERY_BROKER_URL, s.CACHES['default']['LOCATION'], "
-            "s.CACHES['deliveries']['LOCATION'])"
-        ),
+        SHOW.format("(s.CELERY_BROKER_URL, s.CACHES['default']['LOCATION'])"),
         REDIS_URL="redis://redis:6379/0",
     )
 
-    assert done.stdout.strip() == repr(
-        ("redis://redis:6379/0", "redis://redis:6379/1", "redis://redis:6379/2")
-    ), done.stderr
+    assert done.stdout.strip() == repr(("redis://redis:6379/0", "redis://redis:6379/1")), (
+        done.stderr
+    )
 
 
 def test_errors_go_to_sentry_when_a_dsn_is_set_and_to_admins_by_mail(run_python):

@@ -1,0 +1,72 @@
+"""Through anymail's Postmark backend to a loopback stand-in of Postmark's API: what the
+provider answers decides whether a digest may be sent again."""
+
+import pytest
+from scheduling_clock import NOW
+
+from benchmarks.processes import PostmarkStandIn
+from digest import services
+from digest.models import Digest
+
+
+@pytest.fixture
+def provider(settings):
+    stand_in = PostmarkStandIn().start()
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {
+        "POSTMARK_SERVER_TOKEN": "stand-in",
+        "POSTMARK_API_URL": stand_in.url,
+        "REQUESTS_TIMEOUT": 1,
+    }
+    yield stand_in
+    stand_in.stop()
+
+
+def _send(make_subscriber, count=1):
+    ids = [make_subscriber(f"r{i}@example.org", send_hour=0).id for i in range(count)]
+    return services.digest_send_batch(subscriber_ids=ids, now=NOW)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_it_sends_again_when_the_provider_says_not_now_and_delivers_once(
+    corpus, make_subscriber, provider, status
+):
+    provider.answer_next(status)
+
+    result = _send(make_subscriber)
+
+    assert (result.sent, provider.calls, provider.received) == (1, 2, {"r0@example.org": 1})
+    assert Digest.objects.get().status == Digest.Status.SENT
+
+
+@pytest.mark.parametrize(
+    "answer", [{"status": 500}, {"status": 200, "delay": 2.0}], ids=["500", "timeout"]
+)
+def test_it_never_sends_again_when_the_provider_may_have_taken_it(
+    corpus, make_subscriber, provider, answer
+):
+    provider.answer_next(**answer, accept=True)  # took the message, the answer got lost
+
+    reader = make_subscriber("r0@example.org", send_hour=0)
+    result = services.digest_send_batch(subscriber_ids=[reader.id], now=NOW)
+
+    assert (result.sent, result.interrupted) == (0, 1)
+    assert (provider.calls, provider.received) == (1, {"r0@example.org": 1})
+    digest = Digest.objects.get()
+    assert (digest.status, digest.claim_token) == (Digest.Status.SENDING, "")
+    assert services.UNKNOWN_OUTCOME in digest.error
+    again = services.digest_send_batch(subscriber_ids=[reader.id], now=NOW)
+    assert (again.sent, again.interrupted, provider.calls) == (0, 0, 1)  # left alone
+
+
+def test_it_keeps_many_messages_in_flight_but_no_more_than_its_concurrency(
+    corpus, make_subscriber, provider, settings
+):
+    settings.DIGEST_SEND_CONCURRENCY = 8
+    provider.latency = 0.2
+
+    result = _send(make_subscriber, count=24)
+
+    assert result.sent == 24
+    assert provider.received == {f"r{i}@example.org": 1 for i in range(24)}
+    assert 4 < provider.max_in_flight <= 8
