@@ -20,10 +20,11 @@ from scheduling_clock import NOW
 
 from digest import selectors, services
 
-FIXED = 14
+FIXED = 17
 """Readers, interests; claim: savepoint, insert digests, settle interrupted ones, claim,
-release, read claims, clear stale items; rank: corpus stamp, papers already sent, ratings;
-insert items, read their papers."""
+release, read claims, clear stale items; rank: previous editions, papers newer than the
+index, papers already sent, ratings; insert items, read their papers, the dates each
+digest covers, the newest paper (to tell "no new papers" from "none matched")."""
 
 
 def _queries_to_send(ids, now=NOW) -> int:
