@@ -107,6 +107,8 @@ def test_a_reader_rates_a_search_result_in_place_and_follows_the_search(
 ):
     reader = Subscriber.objects.get(email="ada@example.org")
     page.goto(signin_url(reader).replace(settings.SITE_URL, live_server.url))
+    page.get_by_role("button", name="Sign in").click()  # the link's page acts on a POST only
+    page.wait_for_url(live_server.url + "/account/")
     page.goto(live_server.url + "/papers/?q=speech+translation")
     first = page.locator("#results ol.papers > li").first
     first.get_by_role("button", name="Less like this").click()

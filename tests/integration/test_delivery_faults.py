@@ -29,6 +29,7 @@ READERS = 45  # three batches of 15, each longer than the claim and visibility t
 CONCURRENCY = 2
 PROCESSES = 2
 SMTP_TRIALS = TRIALS // 5  # the last fifth go through the SMTP sink
+STUCK_AFTER = 30  # seconds without progress after which a worker counts as stuck
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +105,38 @@ class Trial:
         )
         return digests if done else None
 
-    def settle(self, *, timeout: float = 90) -> dict:
+    def settle(self, worker, *, timeout: float = 120) -> tuple[dict, object, int]:
         """Wait until every reader's digest is settled, ticking again now and then (a tick
-        is what recovers batches a Redis restart lost)."""
+        is what recovers batches a Redis restart lost); the digests, the worker and how
+        many times it was replaced.
+
+        A worker that makes no progress for ``STUCK_AFTER`` s is replaced, as its health
+        check (``celery inspect ping``) gets it replaced in production: seen here after a
+        Redis restart, when the worker's consumer stopped and it took no task any more.
+        Replacing it is a kill, so its messages in flight may end up interrupted.
+        """
         deadline = time.monotonic() + timeout
+        replaced, last, changed_at = 0, None, time.monotonic()
         while time.monotonic() < deadline:
             try:
-                return wait_for(self.settled, timeout=6, interval=0.2, what="settled")
+                return (
+                    wait_for(self.settled, timeout=6, interval=0.2, what="settled"),
+                    worker,
+                    replaced,
+                )
             except TimeoutError:
+                now = self.digests()
+                if now != last:
+                    last, changed_at = now, time.monotonic()
+                elif time.monotonic() - changed_at > STUCK_AFTER:
+                    print(
+                        f"no progress for {STUCK_AFTER} s: replacing the worker\n"
+                        f"{worker.log()[-2000:]}"
+                    )
+                    worker.kill()
+                    worker = self.stack.worker()
+                    replaced += 1
+                    changed_at = time.monotonic()
                 self.tick()
         log = self.stack.workers[-1].log()[-4000:]
         raise AssertionError(f"not settled: {Counter(self.digests().values())}\n{log}")
@@ -169,7 +194,10 @@ def test_no_reader_ever_gets_two_digests_whatever_fails(
             time.sleep(rng.uniform(0, 1.5))
             redis_server.restart(down=rng.uniform(0, 0.5))
             faults.append("redis restart")
-        digests = trial.settle()
+        digests, worker, replaced = trial.settle(worker)
+        if replaced:
+            killed_threads += replaced * PROCESSES * CONCURRENCY
+            faults.append(f"stuck worker replaced {replaced}x")
 
         received = Counter(sink.received)
         statuses = Counter(status for status, _ in digests.values())
