@@ -87,10 +87,8 @@ def _back_in_place(request, paper, value):
     for the page's script; None for a rating from an email link."""
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"paper": paper.id, "rating": value})
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
-        return redirect(f"{back}#paper-{paper.id}")
-    return None
+    back = _next_at_paper(request, paper.id)
+    return redirect(back) if back else None
 
 
 def rating_forms(subscriber_id: int, papers, ratings: dict[int, int]) -> list[dict]:
@@ -178,13 +176,12 @@ def _feedback_page(request, token, paper, value, *, rating, undone=False):
     return render(request, "digest/feedback.html", context)
 
 
-def _back(request, paper_id: int) -> str:
-    """The page the rating button was on (``next``), at the paper; else the account page."""
+def _next_at_paper(request, paper_id: int) -> str | None:
+    """The page a rate-in-place button was on (``next``, a path of this site only), at the
+    paper; None when there is no such page."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("accounts:account")
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return None
     return f"{target.split('#')[0]}#paper-{paper_id}"
 
 
@@ -194,7 +191,8 @@ def rating_set(request, subscriber, paper_id, value):
     """ "More / less like this" from a page of the site, for the signed-in reader."""
     paper = get_object_or_404(Paper, pk=paper_id)
     services.rating_record(subscriber=subscriber, paper=paper, value=value)
-    return redirect(_back(request, paper_id))
+    back = _next_at_paper(request, paper_id)
+    return redirect(back or reverse("accounts:account") + f"#paper-{paper_id}")
 
 
 @require_POST
