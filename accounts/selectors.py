@@ -14,7 +14,7 @@ from django.utils import timezone
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from digest.models import Digest, Paper, Rating
-from digest.selectors import corpus, recommendations_for
+from digest.selectors import corpus, ratings_of, recommendations_for
 
 from . import links
 from .models import Subscriber
@@ -57,11 +57,7 @@ def subscriber_preview(
         picks = recommendations_for([subscriber], now=now)[subscriber.id]
         paper_ids = [p.paper_id for p in picks]
         papers = Paper.objects.in_bulk(paper_ids)
-        ratings = dict(
-            Rating.objects.filter(subscriber=subscriber, paper_id__in=paper_ids).values_list(
-                "paper_id", "value"
-            )
-        )
+        ratings = ratings_of(subscriber_id=subscriber.id, papers=papers.values())
         preview = [
             PreviewItem(papers[p.paper_id], p.score, p.terms, ratings.get(p.paper_id))
             for p in picks
