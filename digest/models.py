@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Subscriber
@@ -98,6 +98,13 @@ class Paper(models.Model):
         total = max(len(names), self.authors_count or 0)
         shown = ", ".join(names[:AUTHORS_SHOWN])
         return f"{shown} et al." if shown and total > AUTHORS_SHOWN else shown
+
+    @cached_property
+    def about(self) -> str:
+        """The line under an email's title: byline, publication date and arXiv id."""
+        published = self.published and dateformat.format(self.published, "j M Y")
+        arxiv = self.arxiv_id and f"arXiv:{self.arxiv_id}"
+        return " · ".join(part for part in (self.byline, published, arxiv) if part)
 
 
 class Digest(models.Model):

@@ -1,5 +1,6 @@
 """Writes: ingesting papers, and building, claiming and sending digests."""
 
+import itertools
 import logging
 import threading
 import time
@@ -535,15 +536,17 @@ class _Delivery:
     """The sending loop of one batch: fence a group, send it concurrently, record outcomes.
 
     At most ``DIGEST_SEND_CONCURRENCY`` messages are ``sending`` (fenced, outcome not yet
-    recorded) at any time, so a kill interrupts at most that many digests. Groups are half
-    of that, so the next group is fenced while the previous one is still in flight. Each
-    fence costs one query and each record one per kind of outcome (usually just "sent").
+    recorded) at any time, so a kill interrupts at most that many digests. Groups are a
+    quarter of that, so the next group is fenced while three are still in flight, and it
+    is rendered while they are: the main thread renders ahead whenever the window is
+    full. Each fence costs one query and each record one per kind of outcome (usually
+    just "sent").
     """
 
     def __init__(self, *, token: str, result: BatchResult, stop: threading.Event):
         self.token, self.result, self.stop = token, result, stop
         self.window = max(1, settings.DIGEST_SEND_CONCURRENCY)
-        self.group = max(1, self.window // 2)
+        self.group = max(1, self.window // 4)
         self.renewed = time.monotonic()
         self.in_flight: dict[Future, _Outgoing] = {}
         self.done: list[tuple[_Outgoing, Attempt]] = []
@@ -562,6 +565,8 @@ class _Delivery:
                     for entry, future in zip(group, sends, strict=True):
                         if future is not None:
                             self.in_flight[future] = entry
+                    continue
+                if self._render_next():
                     continue
                 if not self.in_flight and not self.later:
                     self._record()  # the last outcomes; a "not now" among them is tried again
@@ -587,6 +592,15 @@ class _Delivery:
         while len(group) < size:
             group.append(self.ready.popleft())
         return group
+
+    def _render_next(self) -> bool:
+        """Render one message of the next group while the window is full; False when the
+        next group is all rendered (so the loop waits for an answer)."""
+        for entry in itertools.islice(self.ready, self.group):
+            if entry.message is None:
+                entry.message = digest_message(entry.digest, entry.subscriber, entry.items)
+                return True
+        return False
 
     def _wait(self) -> None:
         """Until a message in flight is answered or a retry is due. Outcomes already known

@@ -275,7 +275,7 @@ DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=6)
 # HTTP session. Measured (benchmarks/run.py, 3,000 readers, Postmark stand-in at 150 ± 50
 # ms, 2 worker processes, shared machine at load ~7): 8 -> 52 msg/s, 32 -> 94, 64 -> 92.
 # Past 32 the cores, not the latency, are the limit, and a kill interrupts up to this many.
-DIGEST_SEND_CONCURRENCY = env.int("DIGEST_SEND_CONCURRENCY", default=32)
+DIGEST_SEND_CONCURRENCY = env.int("DIGEST_SEND_CONCURRENCY", default=64)
 # Messages per second across all workers (a counter in Redis); 0 = no limit.
 DIGEST_SEND_RATE = env.int("DIGEST_SEND_RATE", default=0)
 RANKING_CHUNK_SIZE = env.int("RANKING_CHUNK_SIZE", default=20000)

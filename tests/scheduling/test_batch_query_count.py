@@ -1,10 +1,10 @@
 """Sending a batch costs a fixed number of queries plus a few per group of messages.
 
-A group is half of ``DIGEST_SEND_CONCURRENCY`` messages: one UPDATE fences it (claimed ->
+A group is a quarter of ``DIGEST_SEND_CONCURRENCY`` messages: one UPDATE fences it (claimed ->
 sending) just before it is sent, and one transaction records the outcomes answered
 meanwhile (an UPDATE per kind of outcome, here all "sent", and the run's counters when
 there is a run; SAVEPOINT/RELEASE in these tests, BEGIN/COMMIT in production). With the
-default 32, a batch of 500 is 32 groups: about 64-100 statements more than a batch of one,
+default 64, a batch of 500 is 32 groups: about 64-100 statements more than a batch of one,
 against ~1,000 for a statement per message sent.
 
 SQLite caps a statement at 999 parameters, so Django splits bigger bulk inserts there;
@@ -38,7 +38,7 @@ def _queries_to_send(ids, now=NOW) -> int:
 def test_it_costs_fixed_queries_and_at_most_four_per_group_of_messages(
     corpus, make_subscriber, interests_each, mailoutbox, settings
 ):
-    settings.DIGEST_SEND_CONCURRENCY = 8  # groups of 4
+    settings.DIGEST_SEND_CONCURRENCY = 16  # groups of 4
     phrases = [
         "speech recognition", "diffusion", "robot learning", "scaling laws",
         "protein folding", "low-rank adaptation",
