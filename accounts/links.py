@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from .tokens import make_token
+from .tokens import make_token, make_tokens
 
 
 def absolute(path: str) -> str:
@@ -53,7 +53,7 @@ def feedback_urls(subscriber, papers) -> list[tuple[str, str]]:
     rating is the link's last part.
     """
     more, less = _link_maker("digest:feedback", 1), _link_maker("digest:feedback", -1)
-    tokens = [make_token(subscriber.id, "feedback", p=paper.id) for paper in papers]
+    tokens = make_tokens(subscriber.id, "feedback", [{"p": paper.id} for paper in papers])
     return [(more(token), less(token)) for token in tokens]
 
 

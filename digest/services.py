@@ -15,7 +15,7 @@ from email.utils import make_msgid
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import links
@@ -501,7 +501,9 @@ def digest_send_batch(
     # with none that passed the floor is skipped with the reason the account page shows.
     for digest in digests:
         digest.covers_from = starts[digest.subscriber_id]
-    Digest.objects.bulk_update(digests, ["covers_from"])
+    _update_each(
+        "covers_from", {d.id: d.covers_from for d in digests}, where={"claim_token": token}
+    )
     newest = selectors.newest_paper_at()
     skip_reasons = defaultdict(list)
     for digest in digests:
@@ -713,15 +715,15 @@ class _Delivery:
                 if kind != "sent"
             }
             if sent := kinds.get("sent"):
-                # Only the message id differs: a CASE on one column, not bulk_update's five
-                # (building those CASEs cost ~2 ms of CPU per message).
-                message_ids = [When(id=d.id, then=Value(d.message_id)) for d in sent]
-                counts["sent"] = ours.filter(id__in=[d.id for d in sent]).update(
+                # Only the message id differs from one sent digest to the next.
+                counts["sent"] = _update_each(
+                    "message_id",
+                    {d.id: d.message_id for d in sent},
+                    where={"claim_token": self.token, "status": SENDING},
                     status=SENT,
                     sent_at=now,
                     error="",
                     claim_token="",
-                    message_id=Case(*message_ids, output_field=CharField()),
                 )
             self.result.count(**{k: n for k, n in counts.items() if k not in ("again", "released")})
 
@@ -733,6 +735,41 @@ class _Delivery:
             id__in=[e.digest.id for e in entries], claim_token=self.token, status=CLAIMED
         ).update(status=PENDING, claim_token="")
         self.result.released += [e.digest.subscriber_id for e in entries]
+
+
+def _update_each(column: str, values: dict[int, object], *, where: dict, **same) -> int:
+    """Set ``column`` of each digest id in ``values`` to its value (and the ``same``
+    columns to one value each), where the ``where`` columns hold; one UPDATE, the number
+    of rows changed. Written out as one CASE on the id: building it with ``bulk_update``
+    or ``Case(When(...))`` expressions cost about 1 ms of CPU per digest of a batch."""
+    if not values:
+        return 0
+    field, quote = Digest._meta.get_field, connection.ops.quote_name
+
+    def prepared(name, value):
+        return field(name).get_db_prep_save(value, connection)
+
+    assignments = [f"{quote(column)} = CASE {quote('id')}"]
+    params: list = []
+    for digest_id, value in values.items():
+        assignments[0] += " WHEN %s THEN %s"
+        params += [digest_id, prepared(column, value)]
+    assignments[0] += " END"
+    for name, value in same.items():
+        assignments.append(f"{quote(name)} = %s")
+        params.append(prepared(name, value))
+    conditions = [f"{quote('id')} IN ({', '.join(['%s'] * len(values))})"]
+    params += list(values)
+    for name, value in where.items():
+        conditions.append(f"{quote(name)} = %s")
+        params.append(prepared(name, value))
+    sql = (
+        f"UPDATE {quote(Digest._meta.db_table)} SET {', '.join(assignments)}"
+        f" WHERE {' AND '.join(conditions)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 PENDING, CLAIMED, SENDING = Digest.Status.PENDING, Digest.Status.CLAIMED, Digest.Status.SENDING
