@@ -1,9 +1,8 @@
 """What a digest edition shows besides its papers: the dates it covers, the inbox
 preheader, how much of each abstract fits under the size budget, and its page's link."""
 
-from django.template.defaultfilters import date as format_date
-
 from accounts import links
+from digest.jinja2 import date as format_date
 
 HTML_BUDGET = 90_000
 """Most bytes of a digest's HTML part. Gmail clips a message over about 102 KB, hiding
