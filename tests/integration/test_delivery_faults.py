@@ -111,8 +111,9 @@ class Trial:
         many times it was replaced.
 
         A worker that makes no progress for ``STUCK_AFTER`` s is replaced, as its health
-        check (``celery inspect ping``) gets it replaced in production: seen here after a
-        Redis restart, when the worker's consumer stopped and it took no task any more.
+        check (``celery inspect ping``, then SIGTERM) gets it restarted in compose: seen
+        here after a Redis restart, when the worker's consumer stopped and it took no task
+        any more (celery/celery#10302).
         Replacing it is a kill, so its messages in flight may end up interrupted.
         """
         deadline = time.monotonic() + timeout

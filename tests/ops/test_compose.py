@@ -26,6 +26,13 @@ def test_web_worker_and_beat_each_have_their_own_health_check():
     assert checks["beat"].endswith("manage.py health beat")
 
 
+def test_a_worker_that_stops_answering_pings_is_restarted():
+    check = " ".join(SERVICES["worker"]["healthcheck"]["test"])
+    assert check.endswith("|| kill -TERM 1")  # PID 1 is celery: the container stops...
+    assert SERVICES["worker"]["restart"] == "unless-stopped"  # ...and is started again
+    assert SERVICES["worker"]["command"][0] == "celery"  # exec form: celery is PID 1
+
+
 def test_redis_keeps_an_append_only_file_on_a_volume():
     redis = SERVICES["redis"]
     assert redis["command"][:3] == ["redis-server", "--appendonly", "yes"]
