@@ -301,7 +301,8 @@ class BatchResult:
     failed: int = 0
     interrupted: int = 0
     retry: int = 0
-    released: list[int] = field(default_factory=list)  # subscribers handed back at shutdown
+    released: list[int] = field(default_factory=list)  # subscribers handed back for now
+    release_for: float = 0.0  # seconds before the released ones may be tried again
 
     def count(self, **changes: int) -> None:
         changes = {name: n for name, n in changes.items() if n}
@@ -466,8 +467,10 @@ def digest_send_batch(
     worker took over is not among them and is not sent. The outcomes are recorded before
     the next group is fenced. Setting ``stop`` (the worker is shutting down) sends nothing
     more: the messages in flight finish and are recorded, the rest go back to pending and
-    their subscribers are listed in ``released``. Digests whose delivery failed for now
-    are counted in ``retry`` for the task to retry later.
+    their subscribers are listed in ``released``. So are those the provider turned away
+    for now (429, 503) when nothing else is left to send: the batch hands them on to a new
+    task after their pause (``release_for``) instead of idling through it. Digests whose
+    delivery kept failing are counted in ``retry`` for the task to retry later.
     """
     if stop is not None and stop.is_set():  # the worker is stopping: hand it all back
         return BatchResult(run_id=run_id, released=list(subscriber_ids))
@@ -572,7 +575,7 @@ class _Delivery:
                     continue
                 if not self.in_flight and not self.later:
                     self._record()  # the last outcomes; a "not now" among them is tried again
-                    if not self.later:
+                    if not self.later or self._hand_on():
                         break
                 self._wait()
         finally:
@@ -694,7 +697,7 @@ class _Delivery:
                 digest.status = PENDING
                 kinds["released"].append(digest)
                 self.result.released.append(digest.subscriber_id)
-            elif entry.attempts < SEND_ATTEMPTS:
+            elif entry.attempts + digest.attempts - 1 < SEND_ATTEMPTS:  # + earlier claims
                 digest.status, digest.claim_token = CLAIMED, self.token
                 pause = attempt.retry_after
                 if pause is None:
@@ -727,8 +730,20 @@ class _Delivery:
                 )
             self.result.count(**{k: n for k, n in counts.items() if k not in ("again", "released")})
 
+    def _hand_on(self) -> bool:
+        """When only retries are left, release them for a new task to send after their
+        pause, so this worker moves on to its next batch instead of idling. Each claim
+        counts as a try, so a digest the provider keeps turning away reaches
+        ``SEND_ATTEMPTS`` and goes to the task's slower retries."""
+        pause = max(e.not_before for e in self.later) - time.monotonic()
+        self.result.release_for = max(self.result.release_for, pause)
+        self._release(self.later)
+        self.later = []
+        return True
+
     def _release(self, entries: list[_Outgoing]) -> None:
-        """Give back digests this batch claimed but did not send (it is stopping)."""
+        """Give back digests this batch claimed but did not send (it is stopping, or hands
+        them on)."""
         if not entries:
             return
         Digest.objects.filter(

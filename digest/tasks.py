@@ -73,7 +73,8 @@ def send_due_digests(edition: str | None = None) -> int:
     max_retries=settings.DIGEST_MAX_RETRIES,
 )
 def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | None, run_id: int):
-    """Send one batch; what a stopping worker hands back is queued again at once."""
+    """Send one batch; what it hands back (the worker is stopping, or the provider said
+    "not now" to its last messages) is queued again, after the provider's pause."""
     if selectors.corpus().index is None:
         # Before the first index exists nothing is claimed or skipped: try again later.
         raise self.retry(
@@ -90,7 +91,9 @@ def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | 
         )
     services.digest_finish_run(run_id=run_id)
     if result.released:
-        send_digest_batch.delay(sorted(set(result.released)), now, edition, run_id)
+        send_digest_batch.apply_async(
+            (sorted(set(result.released)), now, edition, run_id), countdown=result.release_for
+        )
     if result.retry:
         raise TemporaryDeliveryFailure(f"{result.retry} digests will be tried again")
     return {"sent": result.sent, "skipped": result.skipped, "failed": result.failed}
