@@ -23,7 +23,8 @@ def test_it_sends_again_after_a_temporary_refusal_and_delivers_once(stack):
 
     assert counts == {"sent": 12}
     assert stack.smtp.received == {email: 1 for email in emails}
-    assert all(_digest_of(stack, e)[:2] == ("sent", 1) for e in emails)  # within the batch
+    # sent again within the batch, or by the task it was handed on to (a second claim)
+    assert {_digest_of(stack, e)[:2] for e in emails} <= {("sent", 1), ("sent", 2)}
 
 
 def test_it_marks_a_permanent_refusal_failed_with_the_reason_and_does_not_retry(stack):
