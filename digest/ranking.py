@@ -566,16 +566,38 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _sentences(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> dict[str, np.ndarray]:
-    """The terms present in each sentence of each paper (its title is the first), and
-    where each paper's sentences start (``sentence_starts[i]:sentence_starts[i + 1]``)."""
-    split = [_SENTENCE_END.split(doc) for doc in docs]
-    starts = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum([len(parts) for parts in split], out=starts[1:])
+    """The word terms present in each sentence of each paper (its title is the first), and
+    where each paper's sentences start (``sentence_starts[i]:sentence_starts[i + 1]``).
+
+    Each distinct word is analyzed once (``Analyzer.units`` of the word alone, as a word's
+    terms do not depend on its neighbours), which keeps this a small part of a fit.
+    """
+    analyzer, vocabulary = vectorizer.analyzer, vectorizer.vocabulary_
+    terms_of: dict[str, list[int]] = {}
+    indices: list[int] = []
+    indptr, starts = [0], [0]
+    for doc in docs:
+        for sentence in _SENTENCE_END.split(doc):
+            present: set[int] = set()
+            for word in set(_TOKEN.findall(sentence.lower())):
+                terms = terms_of.get(word)
+                if terms is None:
+                    terms = terms_of[word] = [
+                        vocabulary[stem]
+                        for unit in analyzer.units(word)
+                        for stem in unit
+                        if stem in vocabulary
+                    ]
+                present.update(terms)
+            indices.extend(sorted(present))
+            indptr.append(len(indices))
+        starts.append(len(indptr) - 1)
     return {
-        "sentence_terms": _presence(
-            vectorizer.transform([part for parts in split for part in parts])
+        "sentence_terms": sp.csr_matrix(
+            (np.ones(len(indices), np.float32), indices, indptr),
+            shape=(len(indptr) - 1, len(vocabulary)),
         ),
-        "sentence_starts": starts,
+        "sentence_starts": np.asarray(starts, dtype=np.int64),
     }
 
 
