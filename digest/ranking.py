@@ -273,7 +273,9 @@ class PaperIndex:
     they move a profile when rated (their ``RATED_PAPER_TERMS`` strongest query-weighted
     terms, l2-normalized); ``popularity`` (0-1, from upvotes) and
     ``published`` (days since 1970, NaN when unknown) feed the priors; ``long_forms``
-    maps each acronym the history defines (as a stem) to its long form's stems and text.
+    maps each acronym the history defines (as a stem) to its long form's stems and text;
+    ``sentence_terms`` holds the word terms of each sentence of each paper (title first),
+    paper ``i``'s being rows ``sentence_starts[i]:sentence_starts[i + 1]``.
     """
 
     vectorizer: TfidfVectorizer
@@ -430,15 +432,16 @@ class PaperIndex:
         return (sp.diags(scale) @ weighted).tocsr().astype(np.float32)
 
     def matches(self, phrases: Sequence[str], rows: np.ndarray, floor: float) -> sp.csr_matrix:
-        """Phrases x papers (``rows`` of the index): 1 where one sentence of a paper (its
+        """Phrases x papers (``rows`` of the index): where one sentence of a paper (its
         title is one) holds at least ``floor`` of a phrase's information (any of it when
         ``floor`` is 0; see ``coverage``) including its most informative word (or one of
-        the equally informative), so that "quantum error correction" is no match for a
-        paper on "error correction" of reasoning steps, "topological codes" none for one
-        with "topological relationships" in one sentence and "code" in others, and a
-        phrase whose most informative word no paper uses matches nothing."""
+        the equally informative), the share its best such sentence holds. So "quantum
+        error correction" is no match for a paper on "error correction" of reasoning
+        steps, nor for one with "quantum" in one sentence and "error correction" in
+        another, and a phrase whose most informative word no paper uses matches nothing."""
         starts, ends = self.sentence_starts[rows], self.sentence_starts[np.asarray(rows) + 1]
         counts = ends - starts
+        # The rows of the papers' sentences, paper after paper.
         sentences = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         presence = self.sentence_terms[sentences].T.tocsr()
         shares, found = self._unit_shares(phrases, presence)
