@@ -40,6 +40,7 @@ from digest.ranking import (  # noqa: E402
     DISLIKE_WEIGHT,
     FLOOR,
     LIKED_FLOOR,
+    RATING_COUNT_EXPONENT,
     TITLE_WEIGHT,
     PaperIndex,
     Profiles,
@@ -59,10 +60,14 @@ GRID = {
     "recency_weight": [0.0, 0.02],
 }
 """The settings of ``recommend`` chosen by cross-validation, and the values tried."""
-FEEDBACK_GRID = {"dislike_weight": [0.0, 0.5, 1.0, 1.5, 2.0], "liked_floor": [0.5, 0.4, 0.3, 0.2]}
-"""Rocchio weight of disliked papers and the share of a liked paper's title a paper must
-hold to come in through the like: the values tried, chosen by cross-validation of the
-feedback gain."""
+FEEDBACK_GRID = {
+    "dislike_weight": [0.0, 0.5, 1.0, 1.5, 2.0],
+    "liked_floor": [0.5, 0.4, 0.3, 0.2],
+    "count_exponent": [0.0, 0.25, 0.5],
+}
+"""Rocchio weight of disliked papers, the share of a liked paper's title a paper must
+hold to come in through the like, and how the pull of ratings grows with their number:
+the values tried, chosen by cross-validation of the feedback gain."""
 
 
 def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
@@ -122,6 +127,7 @@ class Ranker:
         seen=None,
         feedback=None,
         dislike_weight=DISLIKE_WEIGHT,
+        count_exponent=RATING_COUNT_EXPONENT,
         **options,
     ):
         """Persona id -> ranked paper keys."""
@@ -143,6 +149,7 @@ class Ranker:
                 for paper, value in feedback.get(persona["id"], ())
             ],
             dislike_weight=dislike_weight,
+            count_exponent=count_exponent,
         )
         result = recommend(
             self.index, profiles, np.arange(len(self.index)), **{**self.options, **options}
@@ -433,7 +440,11 @@ def main(argv=None):
             + f": gain {gains:+.3f}; one like replaces {np.mean(replaced):.1f} of {SIZE} "
             f"(most {max(replaced)})"
         )
-    shipped = {"dislike_weight": DISLIKE_WEIGHT, "liked_floor": LIKED_FLOOR}
+    shipped = {
+        "dislike_weight": DISLIKE_WEIGHT,
+        "liked_floor": LIKED_FLOOR,
+        "count_exponent": RATING_COUNT_EXPONENT,
+    }
     print(
         f"  out of fold {gain_out_of_fold.mean():+.3f}; folds chose "
         + "; ".join(sorted({str(feedback_points[c]) for c in chosen}))

@@ -99,3 +99,29 @@ def test_feedback_from_another_subscriber_changes_nothing(index, value):
     alone = rank(index, [("end-to-end model", False)], limit=5, min_score=0.0)
 
     assert [index.titles[p] for p, _, _ in result.for_subscriber(0)] == titles(alone)
+
+
+def test_more_likes_of_a_topic_pull_it_further_than_one():
+    speech = [
+        ("Streaming speech recognition", "Low latency recognition of streaming speech."),
+        ("Speech recognition for many languages", "Low latency speech recognition in 50 tongues."),
+        ("Noisy speech recognition", "Low latency speech recognition in noisy rooms."),
+    ]
+    detection = ("Object detection on phones", "Low latency object detection on a phone.")
+    others = [("Protein folding", "Structures of proteins."), ("Weather", "Forecasting rain.")]
+    index = PaperIndex.fit(*zip(*speech, detection, *others, strict=True))
+    first, second, third = range(3)
+
+    def lead_of_third(liked):
+        """The third speech paper's score over the object detection paper's."""
+        ranked = rank(
+            index,
+            [("low latency", False)],
+            seen=liked,
+            feedback=[(row, 1, 0) for row in liked],
+            min_score=0.0,
+        )
+        score = {title: score for title, score, _ in ranked}
+        return score[speech[third][0]] / score[detection[0]]
+
+    assert lead_of_third([first, second]) > 1.05 * lead_of_third([first])

@@ -1,6 +1,8 @@
 from digest.ranking import PaperIndex
 
-from .conftest import rank, titles
+from .conftest import PAPERS, rank, titles
+
+OTHER_TITLES, OTHER_ABSTRACTS = zip(*PAPERS[:5], strict=True)
 
 
 def test_it_ranks_papers_with_all_words_of_a_phrase_above_papers_with_some(index):
@@ -56,3 +58,25 @@ def test_it_matches_a_word_written_with_or_without_a_hyphen_and_not_its_pieces_a
             "Efficient pre-training of language models",
             "Pretraining vision transformers on small datasets",
         }
+
+
+def test_a_phrase_matches_only_a_paper_that_holds_it_within_one_sentence():
+    index = PaperIndex.fit(
+        [
+            "Surface codes for quantum error correction",
+            "Self-correcting reasoning chains",
+            "Error correction for scanned text",
+            *OTHER_TITLES,
+        ],
+        [
+            "Decoders for quantum error correction with surface codes.",
+            "A model finds the error in a chain of thought and writes a correction. We test "
+            "it on questions from quantum mechanics.",
+            "A language model finds each error in scanned text and proposes a correction.",
+            *OTHER_ABSTRACTS,
+        ],
+    )
+
+    ranked = rank(index, [("quantum error correction", False)])
+
+    assert titles(ranked) == ["Surface codes for quantum error correction"]

@@ -57,12 +57,6 @@ def test_a_phrase_whose_rarest_word_no_paper_uses_matches_nothing(sample_index):
     assert rank(sample_index, [("zyxquantum error correction", False)]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bag of words: GNN-Coder holds 'topological' (relationships in a syntax tree) and "
-    "'code', Mem4Nav 'topology' (graph) and 'codes'; telling them from 'topological codes' "
-    "needs word proximity, and requiring the exact word pair cost 0.04-0.12 nDCG@10 on dev",
-)
 def test_a_reader_whose_interests_the_papers_are_not_about_gets_no_digest(sample_index):
     interests = [("quantum error correction", False), ("topological codes", False)]
 
