@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import logging
 import mmap
 import os
 import pickle
@@ -29,6 +30,8 @@ import scipy.sparse as sp
 
 from .ranking import PaperIndex
 
+log = logging.getLogger(__name__)
+
 CURRENT = "current"
 KEEP_VERSIONS = 3
 """Versions kept on disk: the current one and the two before it, which a process that has
@@ -37,8 +40,17 @@ not yet noticed the swap may still be reading."""
 _SPARSE_PARTS = ("data", "indices", "indptr")
 
 
+FORMAT = tuple(field.name for field in dataclasses.fields(PaperIndex))
+"""What a version holds: ``PaperIndex``'s fields. A version written by code whose index had
+other fields is not loaded (the next tick has a new one built)."""
+
+
 class VersionChanged(Exception):
     """The current version is no longer the one a derived version was made from."""
+
+
+class OutdatedIndex(Exception):
+    """The version was written by code whose ``PaperIndex`` had other fields."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +79,7 @@ def save(
     temporary = directory / f".tmp-{version}"
     temporary.mkdir()
     try:
-        rest, arrays = {}, {}
+        rest, arrays = {"__format__": ("format", FORMAT)}, {}
         for field in dataclasses.fields(index):
             value = getattr(index, field.name)
             if isinstance(value, np.ndarray) and value.dtype != object:
@@ -157,10 +169,13 @@ def current_version(directory: Path) -> str | None:
 
 
 def load(directory: Path, version: str) -> StoredIndex:
-    """One version, its arrays memory-mapped read-only."""
+    """One version, its arrays memory-mapped read-only (``OutdatedIndex`` if written by
+    code whose index had other fields)."""
     path = Path(directory) / version
     with open(path / "rest.pkl", "rb") as file:
         rest = pickle.load(file)
+    if rest.get("__format__") != ("format", FORMAT):
+        raise OutdatedIndex(f"index {version} was built by an earlier release")
 
     def array(name):
         return np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False)
@@ -184,6 +199,7 @@ def load(directory: Path, version: str) -> StoredIndex:
 
 class Reader:
     """A process's view of the current version: loaded on first use, reloaded after a swap.
+    An outdated version (see ``FORMAT``) reads as no index until a new one is built.
 
     Each call costs one ``stat`` of the ``current`` file while nothing changed.
     """
@@ -204,6 +220,10 @@ class Reader:
             if stamp != self._stamp:
                 version = current_version(directory)
                 if self._loaded is None or self._loaded.version != version:
-                    self._loaded = load(directory, version)
+                    try:
+                        self._loaded = load(directory, version)
+                    except OutdatedIndex as exc:
+                        log.warning("%s: not used until a new one is built", exc)
+                        self._loaded = None
                 self._stamp = stamp
             return self._loaded

@@ -52,7 +52,9 @@ class TemporaryDeliveryFailure(Exception):
 
 @shared_task
 def send_due_digests(edition: str | None = None) -> int:
-    """Hourly tick (or a manual run with ``edition``): enqueue the due subscribers in batches."""
+    """Hourly tick (or a manual run with ``edition``): enqueue the due subscribers in
+    batches; with no usable paper index (none built yet, or one an earlier release built),
+    have one built too, which the batches wait for."""
     now = timezone.now()
     run, batches = services.digest_start_run(
         now=now, edition=date.fromisoformat(edition) if edition else None
@@ -61,6 +63,8 @@ def send_due_digests(edition: str | None = None) -> int:
         transaction.on_commit(
             lambda ids=ids: send_digest_batch.delay(ids, now.isoformat(), edition, run.id)
         )
+    if selectors.corpus().index is None:
+        transaction.on_commit(build_index.delay)
     return run.id
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import pickle
 import re
 from datetime import date, timedelta
 
@@ -90,6 +91,26 @@ def test_digests_wait_for_the_first_index_and_go_out_once_it_is_built(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_digests", date=timezone.localdate())
     assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+
+
+def test_an_index_an_earlier_release_built_is_not_used_and_the_next_tick_rebuilds_it(
+    sample_corpus_path, build_index, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    call_command("ingest_papers", str(sample_corpus_path), verbosity=0)
+    old = build_index()
+    rest = settings.INDEX_DIR / old / "rest.pkl"
+    fields = pickle.loads(rest.read_bytes())
+    fields.pop("__format__")  # as written before the index had its sentences' terms
+    fields.pop("sentence_terms")
+    rest.write_bytes(pickle.dumps(fields))
+    os.utime(settings.INDEX_DIR / index_store.CURRENT)  # what a deploy's new process sees
+    monkeypatch.setattr(selectors, "_stored_index", index_store.Reader())  # a new process
+
+    assert selectors.corpus().index is None  # the preview says it is being prepared
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_digests", date=timezone.localdate())
+    assert selectors.corpus().version not in ("", old)
 
 
 def test_a_process_switches_to_a_new_version_when_one_is_built(
