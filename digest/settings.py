@@ -272,9 +272,10 @@ DIGEST_RETRY_BACKOFF = env.int("DIGEST_RETRY_BACKOFF", default=60)
 DIGEST_RETRY_BACKOFF_MAX = env.int("DIGEST_RETRY_BACKOFF_MAX", default=3600)
 DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=6)
 # Messages a batch has in flight at once, each thread with its own SMTP connection or
-# HTTP session. Measured (benchmarks/run.py, 3,000 readers, Postmark stand-in at 150 ± 50
-# ms, 2 worker processes, shared machine at load ~7): 8 -> 52 msg/s, 32 -> 94, 64 -> 92.
-# Past 32 the cores, not the latency, are the limit, and a kill interrupts up to this many.
+# HTTP session. Measured (make bench-run ESP_LATENCY_MS=150 N=10000: Postmark stand-in at
+# 150 +- 50 ms, 1% 429, 1% 503, 2 worker processes, 2 cores): 32 -> 166 msg/s, 64 -> 189
+# (before rendering ahead); with rendering ahead and cheaper messages, 64 -> 213 msg/s.
+# A kill interrupts up to this many digests a process (their outcome is unknown).
 DIGEST_SEND_CONCURRENCY = env.int("DIGEST_SEND_CONCURRENCY", default=64)
 # Messages per second across all workers (a counter in Redis); 0 = no limit.
 DIGEST_SEND_RATE = env.int("DIGEST_SEND_RATE", default=0)
