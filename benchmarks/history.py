@@ -115,7 +115,7 @@ def _load_history(connection, readers: list[int], first_day: datetime, per_day: 
         first, count = int(np.ceil(day * per_day)), int(per_day)
         starts = rng.integers(0, count, len(readers))
         for reader, start in zip(readers, starts.tolist(), strict=True):
-            digests.append(f"{next_id}\t{reader}\t{edition}\tsent\t\t{at}\t{at}\t\t\t1\n")
+            digests.append(f"{next_id}\t{reader}\t{edition}\tsent\t\t{at}\t{at}\t\t\t1\t\n")
             items.extend(
                 f"{next_id}\t{first + 1 + (start + k) % count}\t{k + 1}\t0.5\t[]\n"
                 for k in range(ITEMS_PER_DIGEST)
@@ -126,7 +126,7 @@ def _load_history(connection, readers: list[int], first_day: datetime, per_day: 
                 connection,
                 "digest_digest",
                 "id, subscriber_id, edition, status, claim_token, created_at, sent_at, "
-                "message_id, error, attempts",
+                "message_id, error, attempts, skip_reason",
                 digests,
             )
             _copy(connection, "digest_digestitem", "digest_id, paper_id, rank, score, terms", items)
