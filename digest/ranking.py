@@ -653,6 +653,8 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
         counted.append(_Block.of(keys, n_keys, last - first))
         titled.append(_Block.of(keys[in_title], n_keys, last - first))
         vocabulary = _sorted_unique(np.concatenate([vocabulary, counted[-1].terms]))
+    # (The words and their stems are counted: freed before the matrices are assembled.)
+    del stream, tokens, words, splits, kept_stems, whole_stems, stem_id
 
     first_stem, second_stem = np.divmod(vocabulary, width)
     return _TermCounts(
