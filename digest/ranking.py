@@ -619,9 +619,10 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
     width = len(stems) + 1
     n_keys = len(stems) * width
     block = max(1, min(PAPERS_PER_BLOCK, 2**62 // n_keys))
-    vocabulary = np.zeros(0, np.int64)
-    counted: list[_Block] = []
-    titled: list[_Block] = []
+    # Each paper's terms are at most its words, compounds and pairs of words.
+    occurrences = 2 * int(kept_count[stream].sum()) + int((whole[stream] >= 0).sum())
+    vocabulary = _Vocabulary()
+    counted, titled = _Entries(occurrences), _Entries(occurrences)
     for first in range(0, len(ends), block):
         last = min(first + block, len(ends))
         tokens = stream[starts[first] : ends[last - 1]]
@@ -650,62 +651,84 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
             ]
         )
         keys += np.concatenate([stem_paper, paper[has_whole], stem_paper[1:][pair]]) * n_keys
-        counted.append(_Block.of(keys, n_keys, last - first))
-        titled.append(_Block.of(keys[in_title], n_keys, last - first))
-        vocabulary = _sorted_unique(np.concatenate([vocabulary, counted[-1].terms]))
+        counted.add(keys, n_keys, last - first, vocabulary)
+        titled.add(keys[in_title], n_keys, last - first, vocabulary)
     # (The words and their stems are counted: freed before the matrices are assembled.)
     del stream, tokens, words, splits, kept_stems, whole_stems, stem_id
 
-    first_stem, second_stem = np.divmod(vocabulary, width)
+    column = vocabulary.columns()
+    first_stem, second_stem = np.divmod(vocabulary.keys, width)
     return _TermCounts(
         analyzer=analyzer,
         terms=[
             f"{stems[a]} {stems[b - 1]}" if b else stems[a]
             for a, b in zip(first_stem.tolist(), second_stem.tolist(), strict=True)
         ],
-        counts=_Block.matrix(counted, vocabulary, ones=False),
-        in_title=_Block.matrix(titled, vocabulary, ones=True),
+        counts=counted.matrix(column, ones=False),
+        in_title=titled.matrix(column, ones=True),
         surface=surface,
     )
 
 
-@dataclass
-class _Block:
-    """The term counts of a block of papers: ``counts[i]`` of ``terms[local[i]]`` (term
-    keys), paper by paper (``row_lengths`` entries each), sorted by term key."""
+class _Vocabulary:
+    """Term keys numbered as they first come, and in the end in sorted order."""
 
-    terms: np.ndarray
-    local: np.ndarray
-    counts: np.ndarray
-    row_lengths: np.ndarray
+    def __init__(self):
+        self.keys = np.zeros(0, np.int64)  # sorted
+        self.ids = np.zeros(0, np.int64)  # each sorted key's number
 
-    @classmethod
-    def of(cls, keys: np.ndarray, n_keys: int, n_papers: int) -> _Block:
-        """From each occurrence's ``paper * n_keys + term key``."""
+    def numbers(self, keys: np.ndarray) -> np.ndarray:
+        """The numbers of ``keys`` (sorted, distinct), new ones numbered next."""
+        at = np.searchsorted(self.keys, keys)
+        known = at < len(self.keys)
+        known[known] = self.keys[at[known]] == keys[known]
+        numbers = np.empty(len(keys), np.int64)
+        numbers[known] = self.ids[at[known]]
+        numbers[~known] = len(self.ids) + np.arange((~known).sum())
+        keys_and_ids = np.concatenate([self.keys, keys[~known]])
+        order = np.argsort(keys_and_ids, kind="stable")
+        self.keys = keys_and_ids[order]
+        self.ids = np.concatenate([self.ids, numbers[~known]])[order]
+        return numbers
+
+    def columns(self) -> np.ndarray:
+        """Each number's column: its key's place in sorted order."""
+        column = np.empty(len(self.ids), np.int32)
+        column[self.ids] = np.arange(len(self.ids))
+        return column
+
+
+class _Entries:
+    """Papers x terms, a block of papers at a time, written into arrays sized for the most
+    entries there can be (pages never written take no memory), so no block is kept."""
+
+    def __init__(self, capacity: int):
+        self.indices, self.data = np.empty(capacity, np.int32), np.empty(capacity, np.float32)
+        self.row_lengths: list[np.ndarray] = []
+        self.size = 0
+
+    def add(self, keys: np.ndarray, n_keys: int, n_papers: int, vocabulary: _Vocabulary):
+        """Each occurrence's ``paper * n_keys + term key``."""
         entries, counts = np.unique(keys, return_counts=True)
         paper, term = np.divmod(entries, n_keys)
         terms = _sorted_unique(term)
-        return cls(
-            terms=terms,
-            local=np.searchsorted(terms, term).astype(np.int32),
-            counts=counts.astype(np.float32),
-            row_lengths=np.bincount(paper, minlength=n_papers),
-        )
+        end = self.size + len(entries)
+        self.indices[self.size : end] = vocabulary.numbers(terms)[np.searchsorted(terms, term)]
+        self.data[self.size : end] = counts
+        self.row_lengths.append(np.bincount(paper, minlength=n_papers))
+        self.size = end
 
-    @staticmethod
-    def matrix(blocks: list[_Block], vocabulary: np.ndarray, *, ones: bool) -> sp.csr_matrix:
-        """Papers x ``vocabulary`` (sorted term keys): the counts, or 1 for each term found.
-        The blocks are emptied as they are copied, which bounds the memory."""
-        indptr = np.concatenate([[0], np.cumsum(np.concatenate([b.row_lengths for b in blocks]))])
-        indices, data = np.empty(indptr[-1], np.int32), np.empty(indptr[-1], np.float32)
-        at = 0
-        while blocks:
-            block = blocks.pop(0)
-            end = at + len(block.local)
-            indices[at:end] = np.searchsorted(vocabulary, block.terms)[block.local]
-            data[at:end] = 1 if ones else block.counts
-            at = end
-        return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(vocabulary)))
+    def matrix(self, column: np.ndarray, *, ones: bool) -> sp.csr_matrix:
+        """Papers x terms in sorted order: the counts, or 1 for each term found."""
+        indptr = np.concatenate([[0], np.cumsum(np.concatenate(self.row_lengths))])
+        indices, data = self.indices[: self.size], self.data[: self.size]
+        for start in range(0, self.size, 1 << 22):  # a slice at a time, in place
+            indices[start : start + (1 << 22)] = column[indices[start : start + (1 << 22)]]
+        if ones:
+            data[:] = 1
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(column)))
+        matrix.sort_indices()
+        return matrix
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
