@@ -84,7 +84,7 @@ bench-web: $(STAMP) system-deps
 HISTORY_PAPERS ?= 150000
 HISTORY_READERS ?= 10000
 bench-history: $(STAMP) system-deps
-	$(BIN)/python benchmarks/history.py --papers $(HISTORY_PAPERS) --readers $(HISTORY_READERS)
+	$(BIN)/python benchmarks/history.py --papers $(HISTORY_PAPERS) --readers $(HISTORY_READERS) $(HISTORY_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@ from functools import cache, partial, wraps
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -259,6 +260,9 @@ def _interests_formset(subscriber, data=None):
 
 
 def _account_page(request, subscriber, status=200, **forms):
+    prefetch_related_objects([subscriber], "interests")  # the preview key, formset, preview
+    last_sent = selectors.subscriber_last_sent(subscriber=subscriber)
+    preview_key = selectors.subscriber_preview_key(subscriber=subscriber, last_sent=last_sent)
     context = {
         "subscriber": subscriber,
         "delivery_form": forms.get("delivery_form") or DeliveryForm(instance=subscriber),
@@ -267,10 +271,10 @@ def _account_page(request, subscriber, status=200, **forms):
         "interests_formset": forms.get("interests_formset") or _interests_formset(subscriber),
         # The preview is cached by its data (see subscriber_preview_key); the past digests
         # are a cached fragment, read and rendered only when a digest was sent since.
-        "preview_key": selectors.subscriber_preview_key(subscriber=subscriber),
-        "preview": partial(selectors.subscriber_preview, subscriber=subscriber),
+        "preview_key": preview_key,
+        "preview": partial(selectors.subscriber_preview, subscriber=subscriber, key=preview_key),
         "past_digests": partial(selectors.subscriber_past_digests, subscriber=subscriber),
-        "last_sent": selectors.subscriber_last_sent(subscriber=subscriber),
+        "last_sent": last_sent,
     }
     return render(request, "accounts/account.html", context, status=status)
 

@@ -15,6 +15,8 @@ COPY). Then it measures, on this machine:
   on day 365 (a year of papers and digests);
 - the account page on day 365 (Django's test client in this process: server time, no
   network), each of ``--pages`` readers viewing it ``--views`` times.
+
+With ``--index-only``, only the year's papers, the index build and its load (no readers).
 """
 
 import argparse
@@ -113,7 +115,7 @@ def _load_history(connection, readers: list[int], first_day: datetime, per_day: 
         first, count = int(np.ceil(day * per_day)), int(per_day)
         starts = rng.integers(0, count, len(readers))
         for reader, start in zip(readers, starts.tolist(), strict=True):
-            digests.append(f"{next_id}\t{reader}\t{edition}\tsent\t\t{at}\t{at}\t\t\t1\n")
+            digests.append(f"{next_id}\t{reader}\t{edition}\tsent\t\t{at}\t{at}\t\t\t1\t\n")
             items.extend(
                 f"{next_id}\t{first + 1 + (start + k) % count}\t{k + 1}\t0.5\t[]\n"
                 for k in range(ITEMS_PER_DIGEST)
@@ -124,7 +126,7 @@ def _load_history(connection, readers: list[int], first_day: datetime, per_day: 
                 connection,
                 "digest_digest",
                 "id, subscriber_id, edition, status, claim_token, created_at, sent_at, "
-                "message_id, error, attempts",
+                "message_id, error, attempts, skip_reason",
                 digests,
             )
             _copy(connection, "digest_digestitem", "digest_id, paper_id, rank, score, terms", items)
@@ -187,6 +189,28 @@ def _measure_load() -> None:
     print(json.dumps({"seconds": elapsed, "mib": added, "papers": len(data.paper_ids)}))
 
 
+def _build_and_load(env: dict) -> tuple[float, float, dict]:
+    """``manage.py build_index`` in a process of its own (seconds, peak MiB), then a fresh
+    process loading the index (``_measure_load``'s figures)."""
+    start = time.perf_counter()
+    subprocess.run(
+        [PYTHON, "manage.py", "build_index"], cwd=ROOT, env=env, check=True, timeout=3600
+    )
+    build_s = time.perf_counter() - start
+    build_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    loaded = json.loads(
+        subprocess.run(
+            [PYTHON, "-m", "benchmarks.history", "--measure-load"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    return build_s, build_mib, loaded
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=150_000)
@@ -195,6 +219,9 @@ def main():
     parser.add_argument("--pages", type=int, default=100, help="readers viewing their account")
     parser.add_argument("--views", type=int, default=5, help="views of the account page each")
     parser.add_argument("--papers-file", default=str(ROOT / "data" / "papers.jsonl"))
+    parser.add_argument(
+        "--index-only", action="store_true", help="only the papers, the index build and its load"
+    )
     args = parser.parse_args()
     if args.papers < DAYS * ITEMS_PER_DIGEST:
         parser.error(f"--papers must be at least {DAYS * ITEMS_PER_DIGEST} (10 new a day)")
@@ -217,14 +244,26 @@ def main():
         call_command("migrate", "--no-input", verbosity=0)
         corpus = load_corpus(args.papers_file)
         titles, abstracts = synthetic_papers(corpus, args.papers, np.random.default_rng(0))
-        _seed_subscribers(args.readers)
-        readers = list(Subscriber.objects.order_by("id").values_list("id", flat=True))
-        batch = readers[: args.batch]
         per_day = args.papers / DAYS
         today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
         first_day = today - timedelta(days=DAYS - 1)
         connection.ensure_connection()
         raw = connection.connection
+        if args.index_only:
+            start = first_day - timedelta(days=1)
+            _load_papers(raw, titles, abstracts, start, range(args.papers), per_day)
+            del titles, abstracts
+            build_s, build_mib, loaded = _build_and_load(env)
+            print(
+                f"bench-history: {args.papers} papers (index only); "
+                f"index build {build_s:.1f}s peak {build_mib:.0f} MiB; "
+                f"load {loaded['seconds']:.2f}s +{loaded['mib']:.0f} MiB; "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
+            return
+        _seed_subscribers(args.readers)
+        readers = list(Subscriber.objects.order_by("id").values_list("id", flat=True))
+        batch = readers[: args.batch]
 
         # Day 1: the first week of papers in, no digest sent yet.
         week = int(per_day * 7)
@@ -251,22 +290,7 @@ def main():
             flush=True,
         )
 
-        start = time.perf_counter()
-        subprocess.run(
-            [PYTHON, "manage.py", "build_index"], cwd=ROOT, env=env, check=True, timeout=3600
-        )
-        build_s = time.perf_counter() - start
-        build_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        loaded = json.loads(
-            subprocess.run(
-                [PYTHON, "-m", "benchmarks.history", "--measure-load"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        )
+        build_s, build_mib, loaded = _build_and_load(env)
         day_365 = _batch(batch, today)
         page_readers = readers[args.batch : args.batch + args.pages] or readers[: args.pages]
         pages = np.asarray(_account_pages(page_readers, args.views)) * 1000

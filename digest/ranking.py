@@ -29,7 +29,8 @@ recency may nudge the order; near-duplicate papers are kept from crowding one di
 from __future__ import annotations
 
 import re
-from collections import Counter
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -37,7 +38,11 @@ from datetime import date
 import numpy as np
 import scipy.sparse as sp
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import (
+    ENGLISH_STOP_WORDS,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
 from sklearn.preprocessing import normalize
 from sparse_dot_topn import sp_matmul_topn
 
@@ -130,6 +135,10 @@ LIKED_PREFIX = "like: "
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 """A word, or a hyphenated compound of words."""
+_WORD_BYTES = bytes(
+    c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-" else 32 for c in range(256)
+)
+_LOOSE_HYPHEN = re.compile(rb"-(?:(?<![a-z0-9]-)|(?![a-z0-9]))")
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
 
 
@@ -138,24 +147,27 @@ class Analyzer:
 
     A hyphenated compound that would lose a piece (a stop word or a single character,
     as in "out-of-distribution", "text-to-image", "U-Net") is also kept as one word, so
-    it does not shrink to its generic part ("distribution"). A word that ``texts`` (the
-    paper history) also write with hyphens is split into those pieces, so "pretraining"
-    matches "pre-training" and "finetuning" matches "fine-tuning".
+    it does not shrink to its generic part ("distribution"). A word that the paper history
+    also writes with hyphens (see ``learn_compounds``) is split into those pieces, so
+    "pretraining" matches "pre-training" and "finetuning" matches "fine-tuning".
 
     While ``surface`` is a Counter, it counts which word each stem came from, so the
     vocabulary can be shown in readable words.
     """
 
-    def __init__(self, texts: Iterable[str] = ()):
+    def __init__(self):
         self._stemmer = snowballstemmer.stemmer("english")
         self._stems: dict[str, str] = {}
         self._pieces: dict[str, list[str]] = {}
-        for text in texts:
-            for token in _TOKEN.findall(text.lower()):
-                pieces = token.split("-")
-                if len(pieces) > 1 and all(map(_is_kept, pieces)):
-                    self._pieces["".join(pieces)] = pieces
         self.surface: Counter | None = None
+
+    def learn_compounds(self, tokens: Iterable[str]) -> None:
+        """Split from now on each word that ``tokens`` (the history's words, in order) also
+        write with hyphens, as the last such spelling does."""
+        for token in tokens:
+            pieces = token.split("-")
+            if len(pieces) > 1 and all(map(_is_kept, pieces)):
+                self._pieces["".join(pieces)] = pieces
 
     def stems(self, text: str) -> list[str]:
         return self._analyze(text)[0]
@@ -188,14 +200,15 @@ class Analyzer:
 
     def _words(self, text: str) -> Iterator[tuple[list[str], str | None]]:
         """Each word's kept pieces, and the word itself if it is a compound that lost some."""
-        for token in _TOKEN.findall(text.lower()):
-            if "-" not in token and token not in self._pieces:
-                if _is_kept(token):
-                    yield [token], None
-                continue
-            pieces = [w for piece in token.split("-") for w in self._pieces.get(piece, [piece])]
-            kept = [w for w in pieces if _is_kept(w)]
-            yield kept, token if len(pieces) > 1 and len(kept) < len(pieces) else None
+        return map(self._split, _TOKEN.findall(text.lower()))
+
+    def _split(self, token: str) -> tuple[list[str], str | None]:
+        """A word's kept pieces, and the word itself if it is a compound that lost some."""
+        if "-" not in token and token not in self._pieces:
+            return [token] if _is_kept(token) else [], None
+        pieces = [w for piece in token.split("-") for w in self._pieces.get(piece, [piece])]
+        kept = [w for w in pieces if _is_kept(w)]
+        return kept, token if len(pieces) > 1 and len(kept) < len(pieces) else None
 
     def _stem(self, word: str) -> str:
         stem = self._stems.get(word)
@@ -241,12 +254,20 @@ def mine_acronyms(texts: Iterable[str]) -> dict[str, str]:
             long_form = _long_form(acronym.lower(), " ".join(words).lower())
             if long_form and len(_TOKEN.findall(long_form)) > 1:
                 found.setdefault(acronym.lower(), Counter())[long_form] += 1
-        written_as_word.update(w for w in _TOKEN.findall(text) if w.islower())
+        written_as_word.update(_words_of(text))  # (an upper-case letter is not a word's)
     return {
         acronym: forms.most_common(1)[0][0]
         for acronym, forms in found.items()
-        if written_as_word[acronym] < forms.total() and _is_kept(acronym)
+        if written_as_word[acronym.encode()] < forms.total() and _is_kept(acronym)
     }
+
+
+def _words_of(text: str) -> list[bytes]:
+    """``_TOKEN.findall(text)``, ASCII-encoded, and faster on a paper (measured on 20,000
+    synthetic abstracts: 0.75 s against 1.3 s): every character but a-z, 0-9 and a
+    hyphen between two of them becomes a space, and the rest is split at spaces."""
+    ascii_text = text.encode("ascii", "replace").translate(_WORD_BYTES)
+    return _LOOSE_HYPHEN.sub(b" ", ascii_text).split()
 
 
 def _long_form(acronym: str, text: str) -> str | None:
@@ -300,22 +321,24 @@ class PaperIndex:
         upvotes: Sequence[int | None] | None = None,
         published: Sequence[date | None] | None = None,
     ) -> PaperIndex:
-        docs = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
-        analyzer = Analyzer(docs)
-        analyzer.surface = Counter()
+        counted = _count_terms(titles, abstracts)
+        counts, in_title, vocabulary = _bounded(counted, min_df=MIN_DF, max_terms=MAX_TERMS)
+        analyzer = counted.analyzer
+        tfidf = TfidfTransformer(sublinear_tf=True, norm=None).fit(counts)
+        # Fitted as TfidfVectorizer.fit_transform would have it; it vectorizes later texts.
         vectorizer = TfidfVectorizer(
-            analyzer=analyzer,
-            sublinear_tf=True,
-            norm=None,
-            dtype=np.float32,
-            min_df=MIN_DF,
-            max_features=MAX_TERMS,
+            analyzer=analyzer, sublinear_tf=True, norm=None, dtype=np.float32
         )
-        matrix = normalize(vectorizer.fit_transform(docs).tocsr())
+        vectorizer.vocabulary_ = {term: column for column, term in enumerate(vocabulary)}
+        vectorizer.idf_ = tfidf.idf_
+        matrix = normalize(tfidf.transform(counts, copy=False), copy=False)
+        del counts
         known = vectorizer.vocabulary_
+        analyzer.surface = counted.surface
+        texts = (paper_text(t, a) for t, a in zip(titles, abstracts, strict=True))
         long_forms = {
             analyzer.stems(acronym)[0]: (stems, long_form)
-            for acronym, long_form in mine_acronyms(docs).items()
+            for acronym, long_form in mine_acronyms(texts).items()
             if (stems := analyzer.stems(long_form))
             and all(stem in known for stem in stems)
             and analyzer.stems(acronym)
@@ -337,8 +360,8 @@ class PaperIndex:
         return cls(
             vectorizer=vectorizer,
             matrix=matrix,
-            title_terms=_presence(vectorizer.transform(list(titles))),
-            **_sentences(vectorizer, docs),
+            title_terms=in_title,
+            **_sentences(vectorizer, map(paper_text, titles, abstracts)),
             terms=terms,
             query_weights=query_weights,
             rated_vectors=_rated_vectors(matrix, query_weights),
@@ -347,8 +370,8 @@ class PaperIndex:
             published=np.zeros(0),
             long_forms=long_forms,
         ).with_priors(
-            upvotes=upvotes if upvotes is not None else [None] * len(docs),
-            published=published if published is not None else [None] * len(docs),
+            upvotes=upvotes if upvotes is not None else [None] * len(titles),
+            published=published if published is not None else [None] * len(titles),
         )
 
     def with_priors(
@@ -389,7 +412,7 @@ class PaperIndex:
             title_terms=sp.vstack(
                 [
                     self.title_terms,
-                    (self.vectorizer.transform(list(titles)) > 0).astype(np.float32),
+                    _presence(self.vectorizer.transform(list(titles))),
                 ],
                 format="csr",
             ),
@@ -568,7 +591,7 @@ class PaperIndex:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _sentences(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> dict[str, np.ndarray]:
+def _sentences(vectorizer: TfidfVectorizer, docs: Iterable[str]) -> dict[str, np.ndarray]:
     """The word terms present in each sentence of each paper (its title is the first), and
     where each paper's sentences start (``sentence_starts[i]:sentence_starts[i + 1]``).
 
@@ -577,8 +600,8 @@ def _sentences(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> dict[str, np
     """
     analyzer, vocabulary = vectorizer.analyzer, vectorizer.vocabulary_
     terms_of: dict[str, list[int]] = {}
-    indices: list[int] = []
-    indptr, starts = [0], [0]
+    # Machine integers, not lists of Python ints: a year of papers holds tens of millions.
+    indices, indptr, starts = array("i"), array("q", [0]), array("q", [0])
     for doc in docs:
         for sentence in _SENTENCE_END.split(doc):
             present: set[int] = set()
@@ -597,11 +620,231 @@ def _sentences(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> dict[str, np
         starts.append(len(indptr) - 1)
     return {
         "sentence_terms": sp.csr_matrix(
-            (np.ones(len(indices), np.float32), indices, indptr),
+            (np.ones(len(indices), np.float32), np.frombuffer(indices, np.int32), indptr),
             shape=(len(indptr) - 1, len(vocabulary)),
         ),
         "sentence_starts": np.asarray(starts, dtype=np.int64),
     }
+
+
+PAPERS_PER_BLOCK = 10_000
+"""Papers whose terms ``_count_terms`` counts at a time: bounds its temporary arrays
+(a block of 10,000 synthetic papers holds about 2.7 million term occurrences)."""
+
+
+@dataclass(frozen=True)
+class _TermCounts:
+    """The papers' terms: ``counts`` (papers x ``terms``, the vocabulary in sorted order),
+    ``in_title`` (1 where the title alone has the term), the ``analyzer`` that finds them
+    and its ``surface`` count of (stem, word) pairs."""
+
+    analyzer: Analyzer
+    terms: list[str]
+    counts: sp.csr_matrix
+    in_title: sp.csr_matrix
+    surface: Counter
+
+
+def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts:
+    """The term counts ``TfidfVectorizer(analyzer=Analyzer(texts)).fit_transform(texts)``
+    makes of the papers' texts (and ``transform`` of their titles), without its Python
+    work per word: each paper is split into words once, each distinct word is analyzed
+    once, and the terms (words, compounds kept whole, adjacent pairs) of a block of
+    papers are counted with NumPy. At 150,000 papers this is the fit's main cost; it was
+    four passes of the analyzer over every paper (150,000 synthetic papers, load average
+    about 3: the whole fit took 136 s before, 36 s now)."""
+    word_ids: defaultdict[bytes, int] = defaultdict()
+    word_ids.default_factory = word_ids.__len__
+    stream, title_ends, ends = array("i"), array("q"), array("q")
+    for title, abstract in zip(titles, abstracts, strict=True):
+        # A paper's text is its title, ". " and its abstract: the words of each, in turn.
+        stream.extend(map(word_ids.__getitem__, _words_of(title.lower())))
+        title_ends.append(len(stream))
+        stream.extend(map(word_ids.__getitem__, _words_of(abstract.lower())))
+        ends.append(len(stream))
+    words = [word.decode() for word in word_ids]
+    del word_ids
+    stream = np.frombuffer(stream, dtype=np.int32)
+    title_ends, ends = np.frombuffer(title_ends, np.int64), np.frombuffer(ends, np.int64)
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+
+    # Hyphenated spellings in the order of their last use (a later one wins).
+    hyphenated = np.fromiter(("-" in word for word in words), bool, len(words))
+    at = np.flatnonzero(hyphenated[stream])
+    last_use = np.full(len(words), -1, np.int64)
+    np.maximum.at(last_use, stream[at], at)
+    in_order = np.flatnonzero(hyphenated)
+    in_order = in_order[np.argsort(last_use[in_order])]
+    analyzer = Analyzer()
+    analyzer.learn_compounds(words[i] for i in in_order.tolist())
+    splits = [analyzer._split(word) for word in words]
+    kept_stems = [[analyzer._stem(piece) for piece in kept] for kept, _ in splits]
+    whole_stems = [analyzer._stem(c.replace("-", "")) if c else None for _, c in splits]
+    stems = sorted({*(s for ss in kept_stems for s in ss), *(s for s in whole_stems if s)})
+    if not stems:
+        raise ValueError("empty vocabulary: the papers hold no word to index")
+    stem_id = {stem: i for i, stem in enumerate(stems)}
+    kept_count = np.fromiter(map(len, kept_stems), np.int64, len(words))
+    kept_start = np.concatenate([[0], np.cumsum(kept_count)[:-1]]).astype(np.int64)
+    kept_flat = np.fromiter((stem_id[s] for ss in kept_stems for s in ss), np.int64)
+    whole = np.fromiter((stem_id[s] if s else -1 for s in whole_stems), np.int64, len(words))
+
+    surface: Counter = Counter()
+    occurrences = np.bincount(stream, minlength=len(words)).tolist()
+    for (kept, compound), kept_stem, whole_stem, n in zip(
+        splits, kept_stems, whole_stems, occurrences, strict=True
+    ):
+        for pair in zip(kept_stem, kept, strict=True):
+            surface[pair] += n
+        if compound:
+            surface[whole_stem, compound] += n
+
+    # A term is a key: stem ids (a, b) of a pair "a b" give a * width + b + 1, a stem a
+    # alone a * width. Stems are ids in sorted order and made of word characters (all
+    # after " "), so the keys sort as the terms' texts do: the vocabulary's order.
+    width = len(stems) + 1
+    n_keys = len(stems) * width
+    block = max(1, min(PAPERS_PER_BLOCK, 2**62 // n_keys))
+    # Each paper's terms are at most its words, compounds and pairs of words.
+    occurrences = 2 * int(kept_count[stream].sum()) + int((whole[stream] >= 0).sum())
+    vocabulary = _Vocabulary()
+    counted, titled = _Entries(occurrences), _Entries(occurrences)
+    for first in range(0, len(ends), block):
+        last = min(first + block, len(ends))
+        tokens = stream[starts[first] : ends[last - 1]]
+        paper = np.repeat(np.arange(last - first), ends[first:last] - starts[first:last])
+        token_in_title = np.arange(starts[first], ends[last - 1]) < title_ends[first:last][paper]
+        n_kept = kept_count[tokens]
+        offsets = np.repeat(kept_start[tokens] - (np.cumsum(n_kept) - n_kept), n_kept)
+        stem = kept_flat[offsets + np.arange(len(offsets))]
+        stem_paper = np.repeat(paper, n_kept)
+        stem_in_title = np.repeat(token_in_title, n_kept)
+        whole_stem = whole[tokens]
+        has_whole = whole_stem >= 0
+        pair = stem_paper[1:] == stem_paper[:-1]
+        keys = np.concatenate(
+            [
+                stem * width,
+                whole_stem[has_whole] * width,
+                stem[:-1][pair] * width + stem[1:][pair] + 1,
+            ]
+        )
+        in_title = np.concatenate(
+            [
+                stem_in_title,
+                token_in_title[has_whole],
+                (stem_in_title[:-1] & stem_in_title[1:])[pair],
+            ]
+        )
+        keys += np.concatenate([stem_paper, paper[has_whole], stem_paper[1:][pair]]) * n_keys
+        counted.add(keys, n_keys, last - first, vocabulary)
+        titled.add(keys[in_title], n_keys, last - first, vocabulary)
+    # (The words and their stems are counted: freed before the matrices are assembled.)
+    del stream, tokens, words, splits, kept_stems, whole_stems, stem_id
+
+    column = vocabulary.columns()
+    first_stem, second_stem = np.divmod(vocabulary.keys, width)
+    return _TermCounts(
+        analyzer=analyzer,
+        terms=[
+            f"{stems[a]} {stems[b - 1]}" if b else stems[a]
+            for a, b in zip(first_stem.tolist(), second_stem.tolist(), strict=True)
+        ],
+        counts=counted.matrix(column, ones=False),
+        in_title=titled.matrix(column, ones=True),
+        surface=surface,
+    )
+
+
+class _Vocabulary:
+    """Term keys numbered as they first come, and in the end in sorted order."""
+
+    def __init__(self):
+        self.keys = np.zeros(0, np.int64)  # sorted
+        self.ids = np.zeros(0, np.int64)  # each sorted key's number
+
+    def numbers(self, keys: np.ndarray) -> np.ndarray:
+        """The numbers of ``keys`` (sorted, distinct), new ones numbered next."""
+        at = np.searchsorted(self.keys, keys)
+        known = at < len(self.keys)
+        known[known] = self.keys[at[known]] == keys[known]
+        numbers = np.empty(len(keys), np.int64)
+        numbers[known] = self.ids[at[known]]
+        numbers[~known] = len(self.ids) + np.arange((~known).sum())
+        keys_and_ids = np.concatenate([self.keys, keys[~known]])
+        order = np.argsort(keys_and_ids, kind="stable")
+        self.keys = keys_and_ids[order]
+        self.ids = np.concatenate([self.ids, numbers[~known]])[order]
+        return numbers
+
+    def columns(self) -> np.ndarray:
+        """Each number's column: its key's place in sorted order."""
+        column = np.empty(len(self.ids), np.int32)
+        column[self.ids] = np.arange(len(self.ids))
+        return column
+
+
+class _Entries:
+    """Papers x terms, a block of papers at a time, written into arrays sized for the most
+    entries there can be (pages never written take no memory), so no block is kept."""
+
+    def __init__(self, capacity: int):
+        self.indices, self.data = np.empty(capacity, np.int32), np.empty(capacity, np.float32)
+        self.row_lengths: list[np.ndarray] = []
+        self.size = 0
+
+    def add(self, keys: np.ndarray, n_keys: int, n_papers: int, vocabulary: _Vocabulary):
+        """Each occurrence's ``paper * n_keys + term key``."""
+        entries, counts = np.unique(keys, return_counts=True)
+        paper, term = np.divmod(entries, n_keys)
+        terms = _sorted_unique(term)
+        end = self.size + len(entries)
+        self.indices[self.size : end] = vocabulary.numbers(terms)[np.searchsorted(terms, term)]
+        self.data[self.size : end] = counts
+        self.row_lengths.append(np.bincount(paper, minlength=n_papers))
+        self.size = end
+
+    def matrix(self, column: np.ndarray, *, ones: bool) -> sp.csr_matrix:
+        """Papers x terms in sorted order: the counts, or 1 for each term found."""
+        indptr = np.concatenate([[0], np.cumsum(np.concatenate(self.row_lengths))])
+        indices, data = self.indices[: self.size], self.data[: self.size]
+        for start in range(0, self.size, 1 << 22):  # a slice at a time, in place
+            indices[start : start + (1 << 22)] = column[indices[start : start + (1 << 22)]]
+        if ones:
+            data[:] = 1
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(column)))
+        matrix.sort_indices()
+        return matrix
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` by sorting: NumPy 2.4's hashing took 3.3 s for 2.7 million
+    random int64 keys on this machine, sorting 0.2 s."""
+    values = np.sort(values)
+    return values[np.concatenate([values[:1] == values[:1], values[1:] != values[:-1]])]
+
+
+def _bounded(
+    counted: _TermCounts, *, min_df: int, max_terms: int
+) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:
+    """The counts, title terms and vocabulary restricted to the terms in at least
+    ``min_df`` papers, at most the ``max_terms`` most frequent of them (as
+    ``TfidfVectorizer``'s ``min_df`` and ``max_features``; ties by term order)."""
+    counts = counted.counts
+    kept = np.bincount(counts.indices, minlength=counts.shape[1]) >= min_df
+    if kept.sum() > max_terms:
+        frequency = np.asarray(counts.sum(axis=0)).ravel()
+        candidates = np.flatnonzero(kept)
+        kept[:] = False
+        kept[candidates[np.argsort(-frequency[candidates], kind="stable")[:max_terms]]] = True
+    if kept.all():
+        return counts, counted.in_title, counted.terms
+    columns = np.flatnonzero(kept)
+    return (
+        counts[:, columns].tocsr(),
+        counted.in_title[:, columns].tocsr(),
+        [counted.terms[c] for c in columns],
+    )
 
 
 def _presence(counts: sp.spmatrix) -> sp.csr_matrix:
@@ -619,21 +862,32 @@ def _rated_vectors(matrix: sp.csr_matrix, query_weights: sp.dia_matrix) -> sp.cs
     """Papers as they move a profile when rated: their strongest terms, l2-normalized
     (a block of rows at a time, which bounds the memory of the sort)."""
     blocks = [
-        normalize(_top_terms(matrix[start : start + 10_000] @ query_weights, RATED_PAPER_TERMS))
+        normalize(
+            _top_terms(
+                (matrix[start : start + 10_000] @ query_weights).astype(np.float32),
+                RATED_PAPER_TERMS,
+            )
+        )
         for start in range(0, matrix.shape[0], 10_000)
     ]
     return sp.vstack(blocks, format="csr") if blocks else matrix.copy()
 
 
 def _top_terms(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Each row's ``k`` largest entries."""
+    """Each row's ``k`` largest entries (positive float32), of equal ones the first terms."""
     matrix = matrix.tocsr()
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    order = np.lexsort((-matrix.data, rows))
-    keep = order[np.arange(len(order)) - matrix.indptr[rows[order]] < k]
+    matrix.sort_indices()
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.uint64), np.diff(matrix.indptr))
+    # One stable sort by row, then value, largest first (a positive float32's bits sort as
+    # its value does): 0.07-0.13 s against lexsort's 0.6-0.8 s for 10,000 papers' rows.
+    key = (rows << np.uint64(32)) | (0xFFFFFFFF - matrix.data.view(np.uint32)).astype(np.uint64)
+    order = np.argsort(key, kind="stable")
+    keep = order[np.arange(len(order)) - matrix.indptr[rows[order].astype(np.int64)] < k]
     return sp.csr_matrix(
-        (matrix.data[keep], (rows[keep], matrix.indices[keep])), shape=matrix.shape
-    ).astype(np.float32)
+        (matrix.data[keep], (rows[keep].astype(np.int64), matrix.indices[keep])),
+        shape=matrix.shape,
+        dtype=np.float32,
+    )
 
 
 @dataclass(frozen=True)

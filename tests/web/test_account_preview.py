@@ -65,3 +65,16 @@ def test_it_says_the_preview_is_being_prepared_until_the_first_index_is_built(
     build_index()
     page = signed_in.get("/account/").content.decode()
     assert "being prepared" not in page and preview_titles(page)
+
+
+@pytest.mark.django_db
+def test_viewing_the_account_again_costs_a_few_small_queries(
+    signed_in, papers, django_assert_max_num_queries
+):
+    # Session, reader, interests, ratings' state, newest sent digest, newest edition, the
+    # ratings list; the preview and past digests come from the cache (there were 13).
+    signed_in.get("/account/")
+    with django_assert_max_num_queries(7):
+        page = signed_in.get("/account/").content.decode()
+
+    assert preview_titles(page)

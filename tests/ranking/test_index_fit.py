@@ -1,0 +1,86 @@
+"""The index's fit counts terms with NumPy; it must count what the analyzer reads."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from benchmarks.corpus import load_corpus
+from digest import ranking
+from digest.ranking import _TOKEN, RATED_PAPER_TERMS, PaperIndex, _words_of, paper_text
+
+# Spellings the word splitting must get right: hyphens at the edges, doubled or between
+# other characters, non-ASCII letters (some lower-case to ASCII), upper case, numbers,
+# compounds that lose pieces, two hyphenations of one word (the later one wins).
+AWKWARD = [
+    ("Pre-training -- and pretraining- for U-Net", "-- -x- a--b c-d-e- f-g.h-i 3-d 3d"),
+    ("İstanbul KELVIN: Kδ-nets", "Ünïcode wörds; naïve cafés - out-of-distribution (OOD)."),
+    ("Graph neural networks (GNNs)", "GNNs and gnns. Finetuning, fine-tuning, fine-tun-ing."),
+    ("A title ending with a hyphen-", "-An abstract starting with one, pretrain-ing."),
+    ("The", ""),
+    ("", "Text-to-image models, text-to-image MODELS, state-of-the-art pre-training."),
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(request):
+    sample = load_corpus(request.config.rootpath / "data" / "papers.jsonl")
+    titles, abstracts = zip(*AWKWARD, strict=True)
+    return [*sample.titles, *titles], [*sample.abstracts, *abstracts]
+
+
+def test_a_paper_is_split_into_the_words_its_text_holds():
+    texts = [f"{t}. {a}" for t, a in AWKWARD] + ["ÀB-c", "a\u0130b-\u212a", "x-\ny", "q-é-r"]
+
+    for text in texts + [t.lower() for t in texts]:
+        assert _words_of(text) == [w.encode() for w in _TOKEN.findall(text)], text
+
+
+@pytest.mark.parametrize("papers_per_block", [ranking.PAPERS_PER_BLOCK, 7])
+def test_the_index_holds_each_papers_terms_as_the_analyzer_reads_its_text(
+    corpus, papers_per_block, monkeypatch
+):
+    titles, abstracts = corpus
+    monkeypatch.setattr(ranking, "PAPERS_PER_BLOCK", papers_per_block)
+
+    index = PaperIndex.fit(titles, abstracts)
+
+    # What scikit-learn's vectorizer makes of each paper's text with the same analyzer.
+    analyzer = index.vectorizer.analyzer
+    reference = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, norm=None, dtype=np.float32)
+    texts = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+    expected = normalize(reference.fit_transform(texts))
+    # A word the papers hyphenate in two ways is split as the last paper does.
+    assert analyzer.stems("pretraining") == ["pre", "train"]
+    assert index.vectorizer.vocabulary_ == reference.vocabulary_
+    np.testing.assert_array_equal(index.vectorizer.idf_, reference.idf_)
+    assert abs(index.matrix - expected).max() < 1e-6
+    assert (index.title_terms != (reference.transform(titles) > 0)).nnz == 0
+    # Each term reads as its stems' most frequent words (the shortest of equally frequent;
+    # the words of acronyms' definitions count once more, as the fit reads them again).
+    analyzer.surface = Counter()
+    reference.transform(texts)
+    word = {}
+    for (stem, written), count in analyzer.surface.items():
+        word[stem] = min(word.get(stem, (0, "")), (-count, len(written), written))
+    defined = {s for acronym, (stems, _) in index.long_forms.items() for s in [acronym, *stems]}
+    readable = {
+        term: " ".join(word[s][2] for s in term.split())
+        for term in reference.get_feature_names_out()
+    }
+    shown = dict(zip(reference.get_feature_names_out(), index.terms.tolist(), strict=True))
+    assert {t: w for t, w in shown.items() if not defined & set(t.split())} == {
+        t: w for t, w in readable.items() if not defined & set(t.split())
+    }
+    assert {"out-of-distribution", "text-to-image", "state-of-the-art"} <= set(shown.values())
+    # A rated paper keeps its strongest query-weighted terms.
+    weighted = (index.matrix @ index.query_weights).tocsr()
+    for row in range(len(titles)):
+        strongest = np.sort(weighted[row].data)[::-1][:RATED_PAPER_TERMS]
+        kept = index.rated_vectors[row]
+        assert kept.nnz == len(strongest)
+        np.testing.assert_allclose(
+            np.sort(kept.data)[::-1], strongest / np.linalg.norm(strongest), rtol=1e-5
+        )
