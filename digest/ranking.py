@@ -322,7 +322,9 @@ class PaperIndex:
         published: Sequence[date | None] | None = None,
     ) -> PaperIndex:
         counted = _count_terms(titles, abstracts)
-        counts, in_title, vocabulary = _bounded(counted, min_df=MIN_DF, max_terms=MAX_TERMS)
+        counts, in_title, sentence_terms, vocabulary = _bounded(
+            counted, min_df=MIN_DF, max_terms=MAX_TERMS
+        )
         analyzer = counted.analyzer
         tfidf = TfidfTransformer(sublinear_tf=True, norm=None).fit(counts)
         # Fitted as TfidfVectorizer.fit_transform would have it; it vectorizes later texts.
@@ -361,7 +363,8 @@ class PaperIndex:
             vectorizer=vectorizer,
             matrix=matrix,
             title_terms=in_title,
-            **_sentences(vectorizer, map(paper_text, titles, abstracts)),
+            sentence_terms=sentence_terms,
+            sentence_starts=counted.sentence_starts,
             terms=terms,
             query_weights=query_weights,
             rated_vectors=_rated_vectors(matrix, query_weights),
@@ -635,13 +638,17 @@ PAPERS_PER_BLOCK = 10_000
 @dataclass(frozen=True)
 class _TermCounts:
     """The papers' terms: ``counts`` (papers x ``terms``, the vocabulary in sorted order),
-    ``in_title`` (1 where the title alone has the term), the ``analyzer`` that finds them
-    and its ``surface`` count of (stem, word) pairs."""
+    ``in_title`` (1 where the title alone has the term), ``sentence_terms`` (sentences x
+    terms: 1 where a sentence has a word term; paper ``i``'s sentences are rows
+    ``sentence_starts[i]:sentence_starts[i + 1]``, its title first), the ``analyzer``
+    that finds them and its ``surface`` count of (stem, word) pairs."""
 
     analyzer: Analyzer
     terms: list[str]
     counts: sp.csr_matrix
     in_title: sp.csr_matrix
+    sentence_terms: sp.csr_matrix
+    sentence_starts: np.ndarray
     surface: Counter
 
 
@@ -656,17 +663,25 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
     word_ids: defaultdict[bytes, int] = defaultdict()
     word_ids.default_factory = word_ids.__len__
     stream, title_ends, ends = array("i"), array("q"), array("q")
+    sentence_ends, paper_sentences = array("q"), array("q", [0])
     for title, abstract in zip(titles, abstracts, strict=True):
-        # A paper's text is its title, ". " and its abstract: the words of each, in turn.
-        stream.extend(map(word_ids.__getitem__, _words_of(title.lower())))
-        title_ends.append(len(stream))
-        stream.extend(map(word_ids.__getitem__, _words_of(abstract.lower())))
+        # A paper's text is its title, ". " and its abstract: the words of each sentence of
+        # each, in turn (the title is at least one sentence).
+        for text in (title, abstract):
+            for sentence in _SENTENCE_END.split(text.lower()):
+                stream.extend(map(word_ids.__getitem__, _words_of(sentence)))
+                sentence_ends.append(len(stream))
+            if text is title:
+                title_ends.append(len(stream))
         ends.append(len(stream))
+        paper_sentences.append(len(sentence_ends))
     words = [word.decode() for word in word_ids]
     del word_ids
     stream = np.frombuffer(stream, dtype=np.int32)
     title_ends, ends = np.frombuffer(title_ends, np.int64), np.frombuffer(ends, np.int64)
     starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    sentence_ends = np.frombuffer(sentence_ends, np.int64)
+    sentence_starts = np.frombuffer(paper_sentences, np.int64)
 
     # Hyphenated spellings in the order of their last use (a later one wins).
     hyphenated = np.fromiter(("-" in word for word in words), bool, len(words))
@@ -704,11 +719,12 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
     # after " "), so the keys sort as the terms' texts do: the vocabulary's order.
     width = len(stems) + 1
     n_keys = len(stems) * width
-    block = max(1, min(PAPERS_PER_BLOCK, 2**62 // n_keys))
+    most_sentences = int(np.diff(sentence_starts).max(initial=1))
+    block = max(1, min(PAPERS_PER_BLOCK, 2**62 // (n_keys * most_sentences)))
     # Each paper's terms are at most its words, compounds and pairs of words.
     occurrences = 2 * int(kept_count[stream].sum()) + int((whole[stream] >= 0).sum())
     vocabulary = _Vocabulary()
-    counted, titled = _Entries(occurrences), _Entries(occurrences)
+    counted, titled, in_sentences = (_Entries(occurrences) for _ in range(3))
     for first in range(0, len(ends), block):
         last = min(first + block, len(ends))
         tokens = stream[starts[first] : ends[last - 1]]
@@ -739,6 +755,22 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
         keys += np.concatenate([stem_paper, paper[has_whole], stem_paper[1:][pair]]) * n_keys
         counted.add(keys, n_keys, last - first, vocabulary)
         titled.add(keys[in_title], n_keys, last - first, vocabulary)
+        # Each sentence's words (kept pieces and compounds kept whole), once each.
+        first_sentence, last_sentence = sentence_starts[first], sentence_starts[last]
+        sentence_lengths = np.diff(
+            sentence_ends[first_sentence:last_sentence], prepend=starts[first]
+        )
+        sentence = np.repeat(np.arange(last_sentence - first_sentence), sentence_lengths)
+        words_of_sentences = np.concatenate([stem, whole_stem[has_whole]]) * width
+        words_of_sentences += (
+            np.concatenate([np.repeat(sentence, n_kept), sentence[has_whole]]) * n_keys
+        )
+        in_sentences.add(
+            words_of_sentences,
+            n_keys,
+            last_sentence - first_sentence,
+            vocabulary,
+        )
     # (The words and their stems are counted: freed before the matrices are assembled.)
     del stream, tokens, words, splits, kept_stems, whole_stems, stem_id
 
@@ -752,6 +784,8 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
         ],
         counts=counted.matrix(column, ones=False),
         in_title=titled.matrix(column, ones=True),
+        sentence_terms=in_sentences.matrix(column, ones=True),
+        sentence_starts=sentence_starts.copy(),
         surface=surface,
     )
 
@@ -826,8 +860,8 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 def _bounded(
     counted: _TermCounts, *, min_df: int, max_terms: int
-) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:
-    """The counts, title terms and vocabulary restricted to the terms in at least
+) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix, list[str]]:
+    """The counts, title terms, sentence terms and vocabulary restricted to the terms in at least
     ``min_df`` papers, at most the ``max_terms`` most frequent of them (as
     ``TfidfVectorizer``'s ``min_df`` and ``max_features``; ties by term order)."""
     counts = counted.counts
@@ -838,11 +872,12 @@ def _bounded(
         kept[:] = False
         kept[candidates[np.argsort(-frequency[candidates], kind="stable")[:max_terms]]] = True
     if kept.all():
-        return counts, counted.in_title, counted.terms
+        return counts, counted.in_title, counted.sentence_terms, counted.terms
     columns = np.flatnonzero(kept)
     return (
         counts[:, columns].tocsr(),
         counted.in_title[:, columns].tocsr(),
+        counted.sentence_terms[:, columns].tocsr(),
         [counted.terms[c] for c in columns],
     )
 

@@ -75,6 +75,10 @@ def test_the_index_holds_each_papers_terms_as_the_analyzer_reads_its_text(
         t: w for t, w in readable.items() if not defined & set(t.split())
     }
     assert {"out-of-distribution", "text-to-image", "state-of-the-art"} <= set(shown.values())
+    # Each sentence's words, as the index finds them in papers added after the fit.
+    later = ranking._sentences(index.vectorizer, texts)
+    np.testing.assert_array_equal(index.sentence_starts, later["sentence_starts"])
+    assert (index.sentence_terms != later["sentence_terms"]).nnz == 0
     # A rated paper keeps its strongest query-weighted terms.
     weighted = (index.matrix @ index.query_weights).tocsr()
     for row in range(len(titles)):
