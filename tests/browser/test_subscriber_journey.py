@@ -1,5 +1,3 @@
-import re
-
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -9,13 +7,9 @@ from playwright.sync_api import expect
 
 from accounts.models import Subscriber
 from digest.services import digest_send_batch
+from tests.browser.emailed_links import link_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def link_in(message, live_server, kind):
-    url = re.search(rf"{re.escape(settings.SITE_URL)}/{kind}/\S+/", message.body).group(0)
-    return url.replace(settings.SITE_URL, live_server.url)
 
 
 def preview_titles(page):
