@@ -536,6 +536,13 @@ class _Outgoing:
     attempts: int = 0
     not_before: float = 0.0
 
+    def render(self) -> bool:
+        """Build the email unless it is built already; True when it was built now."""
+        if self.message is not None:
+            return False
+        self.message = digest_message(self.digest, self.subscriber, self.items)
+        return True
+
 
 class _Delivery:
     """The sending loop of one batch: fence a group, send it concurrently, record outcomes.
@@ -601,11 +608,7 @@ class _Delivery:
     def _render_next(self) -> bool:
         """Render one message of the next group while the window is full; False when the
         next group is all rendered (so the loop waits for an answer)."""
-        for entry in itertools.islice(self.ready, self.group):
-            if entry.message is None:
-                entry.message = digest_message(entry.digest, entry.subscriber, entry.items)
-                return True
-        return False
+        return any(entry.render() for entry in itertools.islice(self.ready, self.group))
 
     def _wait(self) -> None:
         """Until a message in flight is answered or a retry is due. Outcomes already known
@@ -631,8 +634,7 @@ class _Delivery:
 
     def _fence_and_send(self, group: list[_Outgoing], sender: Sender) -> list[Future | None]:
         for entry in group:
-            if entry.message is None:
-                entry.message = digest_message(entry.digest, entry.subscriber, entry.items)
+            entry.render()
         held = self._fence([e.digest.id for e in group])
         return [sender.submit(e.message) if e.digest.id in held else None for e in group]
 
