@@ -10,7 +10,7 @@ DETECTION = "Object detection with transformers"
 
 
 def positions(index, **feedback):
-    ranked = titles(rank(index, [("end-to-end model", False)], min_score=0.0, **feedback))
+    ranked = titles(rank(index, [("end-to-end", False)], min_score=0.0, **feedback))
     return {title: ranked.index(title) if title in ranked else len(ranked) for title in ranked}
 
 
@@ -26,7 +26,7 @@ def test_a_liked_paper_pulls_similar_papers_up(index):
 
 def test_a_disliked_paper_pushes_similar_papers_down(index):
     disliked = index.titles.index(SPEECH)
-    interests = [("end-to-end model", False)]
+    interests = [("end-to-end", False)]
 
     def scores(**feedback):
         ranked = rank(index, interests, seen=[disliked], min_score=0.0, **feedback)
@@ -41,7 +41,7 @@ def test_a_disliked_paper_pushes_similar_papers_down(index):
 
 def test_old_ratings_pull_less_than_new_ones(index):
     liked = index.titles.index(SPEECH)
-    interests = [("end-to-end model", False)]
+    interests = [("end-to-end", False)]
 
     def lead_of_recognition(age):
         """The speech paper's score over the object detection paper's."""
@@ -92,11 +92,11 @@ def test_feedback_from_another_subscriber_changes_nothing(index, value):
     profiles = Profiles.build(
         n_papers=len(index),
         limits=[5, 5],
-        interests=[(0, "end-to-end model", 1.0, False), (1, "end-to-end model", 1.0, False)],
+        interests=[(0, "end-to-end", 1.0, False), (1, "end-to-end", 1.0, False)],
         feedback=[(1, liked, value, 0)],
     )
     result = recommend(index, profiles, range(len(index)), min_score=0.0)
-    alone = rank(index, [("end-to-end model", False)], limit=5, min_score=0.0)
+    alone = rank(index, [("end-to-end", False)], limit=5, min_score=0.0)
 
     assert [index.titles[p] for p, _, _ in result.for_subscriber(0)] == titles(alone)
 

@@ -61,3 +61,11 @@ def test_a_reader_whose_interests_the_papers_are_not_about_gets_no_digest(sample
     interests = [("quantum error correction", False), ("topological codes", False)]
 
     assert rank(sample_index, interests) == []
+
+
+def test_a_reader_whose_phrases_words_meet_only_apart_gets_no_digest(sample_index):
+    # Titles hold "dynamic" and "molecular" ("A Dynamic ... Transformer for De Novo
+    # Molecular Design"), but no paper is about molecular dynamics or protein folding.
+    interests = [("protein folding", False), ("molecular dynamics", False)]
+
+    assert rank(sample_index, interests) == []
