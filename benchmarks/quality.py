@@ -53,6 +53,10 @@ RATED = 5
 RATED_RANGE = range(2, 9)
 FOLDS = 5
 SEED = 0
+DAY = 30
+"""Papers in one simulated daily edition: the corpus shuffled (seed ``SEED``) and cut into
+days, as the daily run ranks only the new papers (the sample's listings are mostly
+undated)."""
 GRID = {
     "floor": [0.5, 0.6, 0.75],
     "title_weight": [0.0, 0.5, 1.0, 2.0],
@@ -126,6 +130,7 @@ class Ranker:
         limit=DEPTH,
         seen=None,
         feedback=None,
+        candidates=None,
         dislike_weight=DISLIKE_WEIGHT,
         count_exponent=RATING_COUNT_EXPONENT,
         **options,
@@ -151,23 +156,24 @@ class Ranker:
             dislike_weight=dislike_weight,
             count_exponent=count_exponent,
         )
-        result = recommend(
-            self.index, profiles, np.arange(len(self.index)), **{**self.options, **options}
-        )
+        if candidates is None:
+            candidates = np.arange(len(self.index))
+        result = recommend(self.index, profiles, candidates, **{**self.options, **options})
         return {
             persona["id"]: [self.corpus.keys[p] for p, _, _ in result.for_subscriber(row)]
             for row, persona in enumerate(personas)
         }
 
 
-def rank_tfidf(corpus, personas) -> dict[str, list[str]]:
-    """Baseline: cosine of TF-IDF vectors (title + abstract) with the joined keywords."""
+def tfidf_similarity(corpus, personas) -> np.ndarray:
+    """Baseline: cosine of TF-IDF vectors (title + abstract) with the joined keywords,
+    personas x papers."""
     vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
     papers = vectorizer.fit_transform(
         [f"{t}. {a}" for t, a in zip(corpus.titles, corpus.abstracts, strict=True)]
     )
     queries = vectorizer.transform([" ".join(p["keywords"]) for p in personas])
-    return _top(personas, (queries @ papers.T).toarray(), corpus)
+    return (queries @ papers.T).toarray()
 
 
 def rank_bm25(corpus, personas, k1=1.2, b=0.75) -> dict[str, list[str]]:
@@ -192,12 +198,14 @@ def rank_bm25(corpus, personas, k1=1.2, b=0.75) -> dict[str, list[str]]:
     return _top(personas, (queries @ weights.tocsr().T).toarray(), corpus)
 
 
-def _top(personas, similarity: np.ndarray, corpus) -> dict[str, list[str]]:
+def _top(personas, similarity: np.ndarray, corpus, papers=None, depth=DEPTH):
+    """Persona id -> the keys of the best ``depth`` of ``papers`` (default all) scoring > 0."""
+    papers = np.arange(similarity.shape[1]) if papers is None else papers
     return {
         persona["id"]: [
-            corpus.keys[i] for i in np.argsort(-row, kind="stable")[:DEPTH] if row[i] > 0
+            corpus.keys[papers[i]] for i in np.argsort(-row, kind="stable")[:depth] if row[i] > 0
         ]
-        for persona, row in zip(personas, similarity, strict=True)
+        for persona, row in zip(personas, similarity[:, papers], strict=True)
     }
 
 
@@ -223,6 +231,28 @@ def cross_validated(table: np.ndarray, folds: list[np.ndarray]) -> tuple[np.ndar
 def persona_folds(n: int, k: int) -> list[np.ndarray]:
     order = np.random.default_rng(SEED).permutation(n)
     return [np.sort(part) for part in np.array_split(order, k)]
+
+
+def daily_editions(ranker: Ranker, personas, qrels, similarity: np.ndarray):
+    """Over simulated days of ``DAY`` papers, each persona's digest of ``SIZE`` from that
+    day's papers: how many persona-days get one, how many papers are sent and their
+    precision (share graded >= 1); and plain TF-IDF's top ``SIZE`` of each day (``similarity``
+    personas x papers), its precision."""
+    order = np.random.default_rng(SEED).permutation(len(ranker.corpus.keys))
+    days = [np.sort(day) for day in np.array_split(order, max(len(order) // DAY, 1))]
+    ours, tfidf = [], []  # (persona id, paper key) of each paper sent
+    with_digest = 0
+    for day in days:
+        digests = ranker.rank(personas, limit=SIZE, candidates=day)
+        with_digest += sum(bool(ranked) for ranked in digests.values())
+        ours += [(pid, k) for pid, ranked in digests.items() for k in ranked]
+        tops = _top(personas, similarity, ranker.corpus, papers=day, depth=SIZE)
+        tfidf += [(pid, k) for pid, ranked in tops.items() for k in ranked]
+
+    def precision(sent):
+        return sum(qrels.get(pid, {}).get(k, 0) >= 1 for pid, k in sent) / max(len(sent), 1)
+
+    return len(days), with_digest, len(ours), precision(ours), precision(tfidf)
 
 
 def sent_precision(rankings: dict[str, list[str]], qrels) -> tuple[float, int]:
@@ -319,7 +349,7 @@ def main(argv=None):
 
     systems = {
         "ours": ranker.rank(personas),
-        "tfidf": rank_tfidf(corpus, personas),
+        "tfidf": _top(personas, similarity := tfidf_similarity(corpus, personas), corpus),
         "bm25": rank_bm25(corpus, personas),
     }
     results = {name: scores(rankings, qrels) for name, rankings in systems.items()}
@@ -401,6 +431,15 @@ def main(argv=None):
             or "none"
         )
     )
+    n_days, with_digest, n_daily, daily, tfidf_daily = daily_editions(
+        ranker, personas, qrels, similarity
+    )
+    print(
+        f"daily editions ({n_days} days of about {DAY} papers): a digest on {with_digest} of "
+        f"{n_days * len(personas)} persona-days, {n_daily} papers sent, {daily:.3f} graded "
+        f">= 1, against plain TF-IDF's top {SIZE} of each day: {tfidf_daily:.3f} "
+        f"({daily - tfidf_daily:+.3f})"
+    )
     plain = ranker.rank(personas, diversity=0.0)
     print(
         f"diversity: mean pairwise similarity of the top 10 "
@@ -477,7 +516,8 @@ def main(argv=None):
         f"{means['bm25']['nDCG@10']:.3f}), worst {folds5.min():.3f}, "
         f"{int((folds5 < tfidf).sum())}/{len(ids)} below tfidf; P@5 {means['ours']['P@5']:.2f} "
         f"R@20 {means['ours']['R@20']:.2f}; sent precision {precision:.2f} (tfidf "
-        f"{tfidf_precision:.2f}); feedback {after - before:+.3f}; one like replaces "
+        f"{tfidf_precision:.2f}; daily {daily:.2f}, tfidf {tfidf_daily:.2f}); feedback "
+        f"{after - before:+.3f}; one like replaces "
         f"{np.mean(replaced):.1f} of {SIZE} (most {max(replaced)})"
     )
 
