@@ -1,19 +1,15 @@
 import calendar
 import re
-import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
 from email_validator import EmailNotValidError
 
 from .addresses import canonical_email
-from .models import Interest, Subscriber, timezone_named
+from .models import Interest, Subscriber, timezone_named, validate_visible
 
 MAX_INTERESTS = 30
 PHRASE_MIN, PHRASE_MAX = 2, 100
-# Control (Cc), format (Cf: zero-width and bidi marks), private-use and surrogate characters:
-# invisible in a phrase, they would make it look like another and never match a paper.
-INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs"}
 INTEREST_EXAMPLES = "speech recognition, diffusion transformers\nprotein folding"
 
 
@@ -26,14 +22,7 @@ def parse_interests(text: str) -> list[str]:
             seen.add(phrase.lower())
             phrases.append(phrase)
     for phrase in phrases:
-        hidden = [c for c in phrase if unicodedata.category(c) in INVISIBLE_CATEGORIES]
-        if hidden:
-            shown = "".join(c for c in phrase if c not in hidden)[:40]
-            raise ValidationError(
-                f"“{shown}” contains an invisible or control character "
-                f"({', '.join(sorted({f'U+{ord(c):04X}' for c in hidden}))}, e.g. a zero-width "
-                "space or a text-direction mark). Please type it again without it."
-            )
+        validate_visible(phrase)
     too_short = [p for p in phrases if len(p) < PHRASE_MIN]
     too_long = [p for p in phrases if len(p) > PHRASE_MAX]
     if too_short:

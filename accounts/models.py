@@ -1,5 +1,6 @@
 import functools
 import secrets
+import unicodedata
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -40,6 +41,24 @@ def timezone_named(text: str) -> str:
 def validate_timezone(value):
     if value not in known_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (try Europe/Berlin or UTC).")
+
+
+INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs"}
+"""Control (Cc), format (Cf: zero-width and bidi marks), private-use and surrogate
+characters: invisible in a phrase, they would make it look like another and never match
+a paper."""
+
+
+def validate_visible(phrase: str) -> None:
+    """Reject a phrase with an invisible or control character, naming it."""
+    hidden = [c for c in phrase if unicodedata.category(c) in INVISIBLE_CATEGORIES]
+    if hidden:
+        shown = "".join(c for c in phrase if c not in hidden)[:40]
+        raise ValidationError(
+            f"“{shown}” contains an invisible or control character "
+            f"({', '.join(sorted({f'U+{ord(c):04X}' for c in hidden}))}, e.g. a zero-width "
+            "space or a text-direction mark). Please type it again without it."
+        )
 
 
 def new_feed_token() -> str:
@@ -117,7 +136,7 @@ class Subscriber(models.Model):
 
 class Interest(models.Model):
     subscriber = models.ForeignKey(Subscriber, models.CASCADE, related_name="interests")
-    phrase = models.CharField(max_length=100)
+    phrase = models.CharField(max_length=100, validators=[validate_visible])
     weight = models.FloatField(
         default=1.0, validators=[MinValueValidator(0.1), MaxValueValidator(5.0)]
     )

@@ -179,3 +179,36 @@ def test_admin_login_is_throttled_per_ip_and_per_user_name(client, admin_user, s
     assert login("password", ip="10.9.8.7").status_code == 429  # the user name is limited too
     assert login("wrong", username="someone-else").status_code == 429  # and this IP
     assert login("password", username="admin2", ip="10.1.1.1").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_cannot_save_an_interest_with_an_invisible_character(staff, subscriber):
+    interest = subscriber.interests.get()
+    url = f"{changelist(Subscriber)}{subscriber.pk}/change/"
+    form = {
+        "email": subscriber.email,
+        "status": subscriber.status,
+        "timezone": subscriber.timezone,
+        "send_hour": subscriber.send_hour,
+        "frequency": subscriber.frequency,
+        "weekly_day": subscriber.weekly_day,
+        "max_papers": subscriber.max_papers,
+        "status_reason": "",
+        "interests-TOTAL_FORMS": "2",
+        "interests-INITIAL_FORMS": "1",
+        "interests-0-id": interest.pk,
+        "interests-0-subscriber": subscriber.pk,
+        "interests-0-phrase": interest.phrase,
+        "interests-0-weight": "1",
+        "interests-1-subscriber": subscriber.pk,
+        "interests-1-phrase": "diffusion\u200b models",
+        "interests-1-weight": "1",
+    }
+
+    page = staff.post(url, form).content.decode()
+
+    assert "contains an invisible or control character (U+200B" in page
+    assert list(subscriber.interests.values_list("phrase", flat=True)) == [interest.phrase]
+    form["interests-1-phrase"] = "diffusion models"
+    assert staff.post(url, form).status_code == 302  # the same form without it saves
+    assert subscriber.interests.count() == 2
