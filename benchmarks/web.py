@@ -78,8 +78,10 @@ class Server:
         return self
 
     def _up(self):
+        """The subscribe page answers (not /healthz: it also asks for a Celery worker and
+        beat, which this benchmark does not start)."""
         try:
-            return requests.get(self.url + "/healthz", timeout=10).status_code == 200
+            return requests.get(self.url + "/", timeout=10).status_code == 200
         except requests.RequestException:
             return False
 
