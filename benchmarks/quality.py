@@ -245,21 +245,19 @@ def daily_editions(ranker: Ranker, personas, qrels, similarity: np.ndarray):
     for day in days:
         digests = ranker.rank(personas, limit=SIZE, candidates=day)
         with_digest += sum(bool(ranked) for ranked in digests.values())
-        ours += [(pid, k) for pid, ranked in digests.items() for k in ranked]
-        tops = _top(personas, similarity, ranker.corpus, papers=day, depth=SIZE)
-        tfidf += [(pid, k) for pid, ranked in tops.items() for k in ranked]
-
-    def precision(sent):
-        return sum(qrels.get(pid, {}).get(k, 0) >= 1 for pid, k in sent) / max(len(sent), 1)
-
-    return len(days), with_digest, len(ours), precision(ours), precision(tfidf)
+        ours += sent_papers(digests)
+        tfidf += sent_papers(_top(personas, similarity, ranker.corpus, papers=day, depth=SIZE))
+    return len(days), with_digest, len(ours), precision(ours, qrels), precision(tfidf, qrels)
 
 
-def sent_precision(rankings: dict[str, list[str]], qrels) -> tuple[float, int]:
-    """Share of the sent papers (each persona's first ``SIZE``) graded >= 1, and how many."""
-    sent = [(pid, k) for pid, ranked in rankings.items() for k in ranked[:SIZE]]
-    good = sum(qrels.get(pid, {}).get(k, 0) >= 1 for pid, k in sent)
-    return (good / len(sent) if sent else 0.0), len(sent)
+def sent_papers(rankings: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(persona id, paper key) of each paper sent: each persona's first ``SIZE``."""
+    return [(pid, k) for pid, ranked in rankings.items() for k in ranked[:SIZE]]
+
+
+def precision(sent: list[tuple[str, str]], qrels) -> float:
+    """Share of the ``sent`` papers graded >= 1 for their persona."""
+    return sum(qrels.get(pid, {}).get(k, 0) >= 1 for pid, k in sent) / max(len(sent), 1)
 
 
 def one_like_changes(ranker: Ranker, personas, qrels, **options) -> tuple[list[int], list[int]]:
@@ -418,12 +416,13 @@ def main(argv=None):
             + f" (shipped {ranker.options[setting]})"
         )
 
-    precision, n_sent = sent_precision(systems["ours"], qrels)
-    tfidf_precision, n_tfidf = sent_precision(systems["tfidf"], qrels)
+    ours_sent, tfidf_sent = sent_papers(systems["ours"]), sent_papers(systems["tfidf"])
+    sent_precision, tfidf_precision = precision(ours_sent, qrels), precision(tfidf_sent, qrels)
+    n_sent, n_tfidf = len(ours_sent), len(tfidf_sent)
     print(
-        f"\nprecision of what is sent (size {SIZE}, floor on): {precision:.3f} of {n_sent} "
+        f"\nprecision of what is sent (size {SIZE}, floor on): {sent_precision:.3f} of {n_sent} "
         f"papers graded >= 1, against plain TF-IDF's top {SIZE}: {tfidf_precision:.3f} of "
-        f"{n_tfidf} ({precision - tfidf_precision:+.3f}); personas sent fewer than {SIZE}: "
+        f"{n_tfidf} ({sent_precision - tfidf_precision:+.3f}); personas sent fewer than {SIZE}: "
         + (
             ", ".join(
                 f"{pid} {len(r[:SIZE])}" for pid, r in systems["ours"].items() if len(r) < SIZE
@@ -515,7 +514,7 @@ def main(argv=None):
         f"out-of-fold (tfidf {means['tfidf']['nDCG@10']:.3f}, bm25 "
         f"{means['bm25']['nDCG@10']:.3f}), worst {folds5.min():.3f}, "
         f"{int((folds5 < tfidf).sum())}/{len(ids)} below tfidf; P@5 {means['ours']['P@5']:.2f} "
-        f"R@20 {means['ours']['R@20']:.2f}; sent precision {precision:.2f} (tfidf "
+        f"R@20 {means['ours']['R@20']:.2f}; sent precision {sent_precision:.2f} (tfidf "
         f"{tfidf_precision:.2f}; daily {daily:.2f}, tfidf {tfidf_daily:.2f}); feedback "
         f"{after - before:+.3f}; one like replaces "
         f"{np.mean(replaced):.1f} of {SIZE} (most {max(replaced)})"

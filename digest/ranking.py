@@ -512,12 +512,12 @@ class PaperIndex:
         dynamics" is not held by a title with "a dynamic ... for molecular design".
         ``presence`` is terms x the same papers."""
         analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
-        information, unseen = self.vectorizer.idf_ - 1, np.log(len(self) + 1)
+        information = self._information()
         pair_ids: dict[tuple[str, str], int] = {}
         rows, cols, sizes = [], [], []
         for row, phrase in enumerate(phrases):
             stems = analyzer.stems(phrase)
-            value = {s: information[known[s]] if s in known else unseen for s in stems}
+            value = {s: information(s) for s in stems}
             total = max(sum(value.values()), 1e-9)
             pairs = {
                 tuple(sorted(pair))
@@ -553,6 +553,13 @@ class PaperIndex:
             phrase_of[held.data >= 1 + sizes[phrase_of]], minlength=len(phrases)
         ).astype(bool)
 
+    def _information(self):
+        """A stem's information (see ``coverage``): its smoothed IDF less one, or for a
+        stem no paper uses, that of a term in no paper."""
+        known, information = self.vectorizer.vocabulary_, self.vectorizer.idf_ - 1
+        unseen = np.log(len(self) + 1)
+        return lambda stem: information[known[stem]] if stem in known else unseen
+
     def coverage(self, phrases: Sequence[str], presence: sp.csr_matrix) -> sp.csr_matrix:
         """Phrases x papers: the share of each phrase's information a paper contains.
 
@@ -574,17 +581,13 @@ class PaperIndex:
         """Phrases x units (each word's share of its phrase's information; words no paper
         uses together as one unit) and units x papers (1 where a paper has the unit), as
         ``coverage`` says."""
-        analyzer = self.vectorizer.analyzer
-        known, information = self.vectorizer.vocabulary_, self.vectorizer.idf_ - 1
-        unseen = np.log(len(self) + 1)
+        analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
+        information = self._information()
         unit_ids: dict[tuple[str, ...] | None, int] = {}
         rows, cols, weights = [], [], []
         for row, phrase in enumerate(phrases):
             units = analyzer.units(phrase)
-            unit_information = [
-                sum(information[known[stem]] if stem in known else unseen for stem in unit)
-                for unit in units
-            ]
+            unit_information = [sum(map(information, unit)) for unit in units]
             total = max(sum(unit_information), 1e-9)
             for unit, value in zip(units, unit_information, strict=True):
                 rows.append(row)
@@ -1158,7 +1161,7 @@ def recommend(
     # Phrases x candidates: each phrase's cosine with the papers that match it, more where
     # the phrase is in the title.
     shares = index.matches(profiles.phrases, candidates, floor)
-    # Phrases some candidate holds whole in one sentence.
+    # Phrases some candidate holds whole: in one sentence, their words written together.
     held_whole = index.held_whole(profiles.phrases, shares, presence).astype(np.float32)
     matched = _matched(shares)
     if title_weight:
