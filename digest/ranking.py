@@ -1235,7 +1235,7 @@ def recommend(
         # A paper enters through the subscriber's interests only when a candidate holds
         # one of them whole in a sentence (else their words are about other things).
         keep = (np.asarray(chunk_interests @ held_whole).ravel() > 0)[rows]
-        if (feedback.data > 0).any():
+        if len(rows) and (feedback.data > 0).any():
             # Likes move every match, but a paper enters only by matching an interest or
             # being close to a liked paper.
             interest_part = chunk_interests[rows].multiply(scores_by_paper[cols]).sum(axis=1)

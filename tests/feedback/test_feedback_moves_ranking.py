@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def reader(corpus, make_subscriber):
     reader = make_subscriber(interests=["language models"])
-    Subscriber.objects.filter(id=reader.id).update(max_papers=5)
+    # Due at 00:00, so tomorrow's digest takes the papers ingested today at whatever hour
+    # the test runs (with the default 07:00 it found none before 07:00 UTC).
+    Subscriber.objects.filter(id=reader.id).update(max_papers=5, send_hour=0)
     return reader
 
 

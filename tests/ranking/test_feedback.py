@@ -125,3 +125,17 @@ def test_more_likes_of_a_topic_pull_it_further_than_one():
         return score[speech[third][0]] / score[detection[0]]
 
     assert lead_of_third([first, second]) > 1.05 * lead_of_third([first])
+
+
+@pytest.mark.parametrize("candidates", [[], "others"])
+def test_a_reader_with_a_like_gets_an_empty_digest_when_nothing_matches_not_an_error(
+    index, candidates
+):
+    # No new papers today, or none of today's papers matches: nothing to pick.
+    liked = index.titles.index(SPEECH)
+    if candidates == "others":
+        candidates = [index.titles.index(DETECTION)]
+
+    ranked = rank(index, [("speech", False)], candidates=candidates, feedback=[(liked, 1, 0)])
+
+    assert ranked == []
