@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .ranking import PaperIndex
+from .ranking import Analyzer, PaperIndex
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,13 @@ not yet noticed the swap may still be reading."""
 _SPARSE_PARTS = ("data", "indices", "indptr")
 
 
-FORMAT = tuple(field.name for field in dataclasses.fields(PaperIndex))
-"""What a version holds: ``PaperIndex``'s fields. A version written by code whose index had
-other fields is not loaded (the next tick has a new one built)."""
+FORMAT = (
+    *(field.name for field in dataclasses.fields(PaperIndex)),
+    f"stems {Analyzer.VERSION}",
+)
+"""What a version holds: ``PaperIndex``'s fields, its words stemmed as ``Analyzer`` does. A
+version written by code whose index had other fields or stems is not loaded (the next
+tick has a new one built)."""
 
 
 class VersionChanged(Exception):

@@ -93,15 +93,31 @@ def test_digests_wait_for_the_first_index_and_go_out_once_it_is_built(
     assert [m.to for m in mail.outbox] == [["reader@example.org"]]
 
 
+def _without_sentence_terms(fields):
+    """As written before the index had its sentences' terms."""
+    fields.pop("__format__")
+    fields.pop("sentence_terms")
+
+
+def _with_earlier_stems(fields):
+    """As written before "tokenization" had a stem of its own ("token")."""
+    fields["__format__"] = ("format", (*index_store.FORMAT[:-1], "stems 1"))
+
+
+@pytest.mark.parametrize("earlier", [_without_sentence_terms, _with_earlier_stems])
 def test_an_index_an_earlier_release_built_is_not_used_and_the_next_tick_rebuilds_it(
-    sample_corpus_path, build_index, settings, django_capture_on_commit_callbacks, monkeypatch
+    earlier,
+    sample_corpus_path,
+    build_index,
+    settings,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     call_command("ingest_papers", str(sample_corpus_path), verbosity=0)
     old = build_index()
     rest = settings.INDEX_DIR / old / "rest.pkl"
     fields = pickle.loads(rest.read_bytes())
-    fields.pop("__format__")  # as written before the index had its sentences' terms
-    fields.pop("sentence_terms")
+    earlier(fields)
     rest.write_bytes(pickle.dumps(fields))
     os.utime(settings.INDEX_DIR / index_store.CURRENT)  # what a deploy's new process sees
     monkeypatch.setattr(selectors, "_stored_index", index_store.Reader())  # a new process

@@ -69,3 +69,25 @@ def test_a_reader_whose_phrases_words_meet_only_apart_gets_no_digest(sample_inde
     interests = [("protein folding", False), ("molecular dynamics", False)]
 
     assert rank(sample_index, interests) == []
+
+
+def test_a_phrase_written_with_words_between_its_words_is_held_where_a_paper_writes_them_apart(
+    sample_index,
+):
+    # "... Large Language Models (LLMs), particularly when dealing with complex tasks
+    # involving mathematics or reasoning."
+    ranked = titles(rank(sample_index, [("LLMs for mathematics", False)]))
+
+    assert "Towards Revealing the Mystery behind Chain of Thought: A Theoretical Perspective" in (
+        ranked
+    )
+
+
+def test_a_word_made_with_ize_does_not_match_its_base_word(sample_index):
+    corpus = load_corpus("data/papers.jsonl")
+    text = {t: f"{t} {a}".lower() for t, a in zip(corpus.titles, corpus.abstracts, strict=True)}
+
+    ranked = titles(rank(sample_index, [("tokenization", False)]))
+
+    assert ranked
+    assert all("tokeniz" in text[title] for title in ranked)  # not "token pruning"
