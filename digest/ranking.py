@@ -270,8 +270,10 @@ def mine_acronyms(texts: Iterable[str]) -> dict[str, str]:
     The long form is the shortest run of words before the parentheses (in the same
     clause) whose letters spell the acronym in order, its first letter starting a word
     (Schwartz and Hearst's algorithm); an acronym defined more than one way keeps its most
-    frequent long form. An acronym the texts write more often as a lower-case word than
-    they define it ("GET", "VAR") or a stop word ("IS") is left out.
+    frequent long form, the spellings of one long form counted together ("spiking neural
+    networks", "spiking neural network"; "pre-trained", "pretrained"). An acronym the
+    texts write more often as a lower-case word than they define it ("GET", "VAR") or a
+    stop word ("IS") is left out.
     """
     found: dict[str, Counter] = {}
     written_as_word: Counter = Counter()
@@ -285,10 +287,20 @@ def mine_acronyms(texts: Iterable[str]) -> dict[str, str]:
                 found.setdefault(acronym.lower(), Counter())[long_form] += 1
         written_as_word.update(_words_of(text))  # (an upper-case letter is not a word's)
     return {
-        acronym: forms.most_common(1)[0][0]
+        acronym: _most_frequent(forms)
         for acronym, forms in found.items()
         if written_as_word[acronym.encode()] < forms.total() and _is_kept(acronym)
     }
+
+
+def _most_frequent(long_forms: Counter) -> str:
+    """The most frequent spelling of the most frequent long form (of equals, the first),
+    spellings differing in hyphens or in plural words counting as one long form."""
+    spellings: defaultdict[str, Counter] = defaultdict(Counter)
+    for long_form, count in long_forms.items():
+        key = "".join(word.rstrip("s") for word in re.split(r"[\s-]+", long_form))
+        spellings[key][long_form] += count
+    return max(spellings.values(), key=Counter.total).most_common(1)[0][0]
 
 
 def _words_of(text: str) -> list[bytes]:

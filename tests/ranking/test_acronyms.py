@@ -39,3 +39,15 @@ def test_a_word_undefined_as_an_acronym_is_not_expanded():
     index = PaperIndex.fit(*zip(*PAPERS, strict=True))
 
     assert rank(index, [("TTS", False)]) == []
+
+
+def test_an_acronym_keeps_the_long_form_most_papers_mean_however_they_spell_it():
+    acronyms = mine_acronyms(
+        [
+            *["Spiking neural networks (SNNs) save energy."] * 2,
+            *["A spiking neural network (SNN) on chip."] * 2,
+            *["A siamese neural network (SNN) compares pairs."] * 3,
+        ]
+    )
+
+    assert acronyms["snn"] in ("spiking neural networks", "spiking neural network")
