@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from benchmarks.corpus import load_corpus
 from digest.ranking import PaperIndex, Profiles, recommend
 
 PAPERS = [
@@ -49,6 +50,13 @@ PAPERS = [
         "atoms and bonds.",
     ),
 ]
+
+
+@pytest.fixture(scope="session")
+def sample_index(request):
+    """The model of the sample corpus (data/papers.jsonl)."""
+    corpus = load_corpus(request.config.rootpath / "data" / "papers.jsonl")
+    return PaperIndex.fit(corpus.titles, corpus.abstracts)
 
 
 @pytest.fixture

@@ -1,17 +1,10 @@
 import pytest
 
-from benchmarks.corpus import load_corpus
-from digest.ranking import Analyzer, PaperIndex, Profiles, recommend
+from digest.ranking import Analyzer, Profiles, recommend
 
 from .conftest import rank
 
 GENERIC = {"model", "models", "learning", "network", "networks", "neural", "transformer"}
-
-
-@pytest.fixture(scope="module")
-def sample_index(request):
-    corpus = load_corpus(request.config.rootpath / "data" / "papers.jsonl")
-    return PaperIndex.fit(corpus.titles, corpus.abstracts)
 
 
 def test_the_reasons_are_the_interests_as_the_reader_typed_them(index):

@@ -1,15 +1,6 @@
-import pytest
-
 from benchmarks.corpus import load_corpus
-from digest.ranking import PaperIndex
 
 from .conftest import rank, titles
-
-
-@pytest.fixture(scope="module")
-def sample_index(request):
-    corpus = load_corpus(request.config.rootpath / "data" / "papers.jsonl")
-    return PaperIndex.fit(corpus.titles, corpus.abstracts)
 
 
 def test_it_puts_speech_papers_first_for_a_speech_persona(sample_index):
