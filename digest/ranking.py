@@ -156,10 +156,12 @@ _WORD_BYTES = bytes(
 )
 _LOOSE_HYPHEN = re.compile(rb"-(?:(?<![a-z0-9]-)|(?![a-z0-9]))")
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
-_VERB_IZE = re.compile(r"(.{3,}?)(?:iz(?:e|es|ed|ing|er|ers|ation|ations)|isations?)")
+_VERB_IZE = re.compile(r"(.{3,}?)iz(?:e|es|ed|ing|er|ers|ation|ations)")
 """A verb made with "-ize" and its derived words ("tokenization", "normalized",
 "generalizes"), stemmed together but apart from their base ("token", "normal",
-"general"), which Snowball's stemmer merges them with."""
+"general"), which Snowball's stemmer merges them with. British "-ise" spellings are left
+to Snowball, which keeps them together ("normalised", "normalisation") and apart from
+their base; "-ise" also ends words that are no such verb ("precise", "supervise")."""
 
 
 class Analyzer:

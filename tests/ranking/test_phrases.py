@@ -80,3 +80,31 @@ def test_a_phrase_matches_only_a_paper_that_holds_it_within_one_sentence():
     ranked = rank(index, [("quantum error correction", False)])
 
     assert titles(ranked) == ["Surface codes for quantum error correction"]
+
+
+def test_a_word_made_with_ize_matches_its_own_forms_in_either_spelling_not_its_base():
+    index = PaperIndex.fit(
+        [
+            "Layer normalization for deep networks",
+            "Normalized gradients for stable training",
+            "Layer normalisation, revisited",
+            "A normalised loss for noisy labels",
+            "Normal forms of neural networks",
+        ],
+        [
+            "We normalize activations within each layer.",
+            "Gradients are normalized before each update.",
+            "Normalisation of activations speeds training.",
+            "The loss is normalised by the number of labels.",
+            "Every network has an equivalent normal form.",
+        ],
+    )
+
+    american = set(titles(rank(index, [("normalization", False)])))
+    british = set(titles(rank(index, [("normalisation", False)])))
+
+    assert american == {
+        "Layer normalization for deep networks",
+        "Normalized gradients for stable training",
+    }
+    assert british == {"Layer normalisation, revisited", "A normalised loss for noisy labels"}
