@@ -1,6 +1,15 @@
+import pytest
+
 from benchmarks.corpus import load_corpus
 
 from .conftest import rank, titles
+
+
+@pytest.fixture(scope="module")
+def sample_text(request):
+    """Each sample paper's title and abstract, lower-cased, by its title."""
+    corpus = load_corpus(request.config.rootpath / "data" / "papers.jsonl")
+    return {t: f"{t} {a}".lower() for t, a in zip(corpus.titles, corpus.abstracts, strict=True)}
 
 
 def test_it_puts_speech_papers_first_for_a_speech_persona(sample_index):
@@ -27,14 +36,11 @@ def test_it_gives_each_subscriber_at_most_their_limit(index):
     assert len(rank(index, [("diffusion", False), ("object detection", False)], limit=2)) == 2
 
 
-def test_a_paper_sharing_only_generic_words_of_a_phrase_is_not_sent(sample_index):
-    corpus = load_corpus("data/papers.jsonl")
-    text = {t: f"{t} {a}".lower() for t, a in zip(corpus.titles, corpus.abstracts, strict=True)}
-
+def test_a_paper_sharing_only_generic_words_of_a_phrase_is_not_sent(sample_index, sample_text):
     ranked = titles(rank(sample_index, [("weather forecasting models", False)]))
 
     assert ranked
-    assert all("weather" in text[title] for title in ranked)
+    assert all("weather" in sample_text[title] for title in ranked)
 
 
 def test_a_paper_with_the_weaker_words_of_a_phrase_but_not_its_rarest_is_not_sent(sample_index):
@@ -74,11 +80,8 @@ def test_a_phrase_written_with_words_between_its_words_is_held_where_a_paper_wri
     )
 
 
-def test_a_word_made_with_ize_does_not_match_its_base_word(sample_index):
-    corpus = load_corpus("data/papers.jsonl")
-    text = {t: f"{t} {a}".lower() for t, a in zip(corpus.titles, corpus.abstracts, strict=True)}
-
+def test_a_word_made_with_ize_does_not_match_its_base_word(sample_index, sample_text):
     ranked = titles(rank(sample_index, [("tokenization", False)]))
 
     assert ranked
-    assert all("tokeniz" in text[title] for title in ranked)  # not "token pruning"
+    assert all("tokeniz" in sample_text[title] for title in ranked)  # not "token pruning"
