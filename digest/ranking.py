@@ -156,6 +156,9 @@ _WORD_BYTES = bytes(
 )
 _LOOSE_HYPHEN = re.compile(rb"-(?:(?<![a-z0-9]-)|(?![a-z0-9]))")
 _STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
+_PLURAL_ACRONYM = re.compile(r"([b-df-hj-np-tv-xz]{2,})s")
+"""A word of consonants and a plural "s" ("LLMs", "GNNs"): Snowball keeps the "s" of a word
+without a vowel, so "LLMs" and "LLM" would be two terms."""
 _VERB_IZE = re.compile(r"(.{3,}?)iz(?:e|es|ed|ing|er|ers|ation|ations)")
 """A verb made with "-ize" and its derived words ("tokenization", "normalized",
 "generalizes"), stemmed together but apart from their base ("token", "normal",
@@ -171,13 +174,14 @@ class Analyzer:
     as in "out-of-distribution", "text-to-image", "U-Net") is also kept as one word, so
     it does not shrink to its generic part ("distribution"). A word that the paper history
     also writes with hyphens (see ``learn_compounds``) is split into those pieces, so
-    "pretraining" matches "pre-training" and "finetuning" matches "fine-tuning".
+    "pretraining" matches "pre-training" and "finetuning" matches "fine-tuning". An
+    acronym's plural stems as the acronym ("LLMs", "LLM").
 
     While ``surface`` is a Counter, it counts which word each stem came from, so the
     vocabulary can be shown in readable words.
     """
 
-    VERSION = 2
+    VERSION = 3
     """Changes whenever a word's stem may change: an index stored with other stems is not
     used (see ``index_store.FORMAT``)."""
 
@@ -197,6 +201,11 @@ class Analyzer:
 
     def stems(self, text: str) -> list[str]:
         return self._analyze(text)[0]
+
+    def all_stems(self, text: str) -> list[str]:
+        """The stems of the words and of the compounds also kept whole
+        ("out-of-distribution": "distribut" and "outofdistribut")."""
+        return [stem for stems in self._analyze(text) for stem in stems]
 
     def units(self, text: str) -> list[tuple[str, ...]]:
         """The stems each word of a text stands for: all pieces of a word split at hyphens
@@ -251,8 +260,8 @@ class Analyzer:
     def _stem(self, word: str) -> str:
         stem = self._stems.get(word)
         if stem is None:
-            verb = _VERB_IZE.fullmatch(word)
-            stem = verb[1] + "iz" if verb else self._stemmer.stemWord(word)
+            verb, plural = _VERB_IZE.fullmatch(word), _PLURAL_ACRONYM.fullmatch(word)
+            stem = verb[1] + "iz" if verb else plural[1] if plural else self._stemmer.stemWord(word)
             self._stems[word] = stem
         return stem
 
@@ -282,7 +291,8 @@ def mine_acronyms(texts: Iterable[str]) -> dict[str, str]:
     clause) whose letters spell the acronym in order, its first letter starting a word
     (Schwartz and Hearst's algorithm); an acronym defined more than one way keeps its most
     frequent long form, the spellings of one long form counted together ("spiking neural
-    networks", "spiking neural network"; "pre-trained", "pretrained"). An acronym the
+    networks", "spiking neural network"; "pre-trained", "pretrained"). A long form is at
+    least two words or pieces of a hyphenated word ("text-to-speech"). An acronym the
     texts write more often as a lower-case word than they define it ("GET", "VAR") or a
     stop word ("IS") is left out.
     """
@@ -294,7 +304,7 @@ def mine_acronyms(texts: Iterable[str]) -> dict[str, str]:
             before = _CLAUSE_END.split(text[max(0, match.start() - 300) : match.start()])[-1]
             words = before.split()[-min(len(acronym) + 5, 2 * len(acronym)) :]
             long_form = _long_form(acronym.lower(), " ".join(words).lower())
-            if long_form and len(_TOKEN.findall(long_form)) > 1:
+            if long_form and len(re.split(r"[\s-]+", long_form)) > 1:
                 found.setdefault(acronym.lower(), Counter())[long_form] += 1
         written_as_word.update(_words_of(text))  # (an upper-case letter is not a word's)
     return {
@@ -393,7 +403,7 @@ class PaperIndex:
         long_forms = {
             analyzer.stems(acronym)[0]: (stems, long_form)
             for acronym, long_form in mine_acronyms(texts).items()
-            if (stems := analyzer.stems(long_form))
+            if (stems := analyzer.all_stems(long_form))
             and all(stem in known for stem in stems)
             and analyzer.stems(acronym)
         }

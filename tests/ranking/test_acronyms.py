@@ -51,3 +51,27 @@ def test_an_acronym_keeps_the_long_form_most_papers_mean_however_they_spell_it()
     )
 
     assert acronyms["snn"] in ("spiking neural networks", "spiking neural network")
+
+
+def test_an_acronym_in_the_plural_matches_papers_that_write_it_in_the_singular():
+    papers = [
+        ("LLM agents that use tools", "An LLM agent calls tools to plan tasks."),
+        ("Tool use by LLMs", "LLMs learn to call tools from demonstrations."),
+        ("Tools for data cleaning", "We clean tabular data with simple tools."),
+    ]
+    index = PaperIndex.fit(*zip(*papers, strict=True))
+
+    for interest in ("LLMs", "LLM"):
+        assert set(titles(rank(index, [(interest, False)]))) == {papers[0][0], papers[1][0]}
+
+
+def test_an_acronym_of_a_hyphenated_long_form_matches_the_compound_not_its_pieces():
+    papers = [
+        ("Robust detectors", "Detectors fail on out-of-distribution (OOD) inputs."),
+        ("Calibration out of domain", "We calibrate classifiers on out-of-distribution data."),
+        ("Label distribution learning", "We learn the distribution of labels per image."),
+    ]
+    index = PaperIndex.fit(*zip(*papers, strict=True))
+
+    assert mine_acronyms(["Speech from text-to-speech (TTS) models."]) == {"tts": "text-to-speech"}
+    assert set(titles(rank(index, [("OOD", False)]))) == {papers[0][0], papers[1][0]}
