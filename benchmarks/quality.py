@@ -39,9 +39,9 @@ from benchmarks.corpus import load_corpus, load_judgments  # noqa: E402
 from digest.ranking import (  # noqa: E402
     DISLIKE_WEIGHT,
     FLOOR,
+    LEAD_WEIGHT,
     LIKED_FLOOR,
     RATING_COUNT_EXPONENT,
-    TITLE_WEIGHT,
     PaperIndex,
     Profiles,
     recommend,
@@ -59,7 +59,7 @@ days, as the daily run ranks only the new papers (the sample's listings are most
 undated)."""
 GRID = {
     "floor": [0.5, 0.6, 0.75],
-    "title_weight": [0.0, 0.5, 1.0, 2.0],
+    "lead_weight": [0.0, 0.5, 1.0, 2.0],
     "popularity_weight": [0.0, 0.05],
     "recency_weight": [0.0, 0.02],
 }
@@ -118,7 +118,7 @@ class Ranker:
             "popularity_weight": settings.RANKING_POPULARITY_WEIGHT,
             "recency_weight": settings.RANKING_RECENCY_WEIGHT,
             "diversity": settings.RANKING_DIVERSITY,
-            "title_weight": TITLE_WEIGHT,
+            "lead_weight": LEAD_WEIGHT,
             "floor": FLOOR,
             "liked_floor": LIKED_FLOOR,
         }

@@ -76,7 +76,7 @@ def test_the_index_holds_each_papers_terms_as_the_analyzer_reads_its_text(
     }
     assert {"out-of-distribution", "text-to-image", "state-of-the-art"} <= set(shown.values())
     # Each sentence's words, as the index finds them in papers added after the fit.
-    later = ranking._sentences(index.vectorizer, texts)
+    later = ranking._sentences(index.vectorizer, titles, abstracts)
     np.testing.assert_array_equal(index.sentence_starts, later["sentence_starts"])
     assert (index.sentence_terms != later["sentence_terms"]).nnz == 0
     # A rated paper keeps its strongest query-weighted terms.

@@ -108,3 +108,23 @@ def test_a_word_made_with_ize_matches_its_own_forms_in_either_spelling_not_its_b
         "Normalized gradients for stable training",
     }
     assert british == {"Layer normalisation, revisited", "A normalised loss for noisy labels"}
+
+
+def test_a_paper_whose_abstract_opens_with_the_phrase_ranks_above_one_that_mentions_it_in_passing():
+    opens_with_it = "Faster decoding with shallow layers"
+    papers = [
+        (
+            opens_with_it,
+            "We study machine translation with a deep encoder and a shallow decoder. The "
+            "decoder runs in one layer and keeps quality on ten language pairs.",
+        ),
+        (
+            "Sparse attention for long documents",
+            "We make attention sparse for long inputs. It speeds up summarization, question "
+            "answering and machine translation; on machine translation it keeps quality.",
+        ),
+        ("Image captions from scratch", "We caption images with a small decoder."),
+    ]
+    index = PaperIndex.fit(*zip(*papers, strict=True))
+
+    assert titles(rank(index, [("machine translation", False)]))[0] == opens_with_it
