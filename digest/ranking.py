@@ -618,8 +618,8 @@ class PaperIndex:
     ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """Phrases x papers (``rows`` of the index): the share of each phrase's information
         in each paper's title (see ``coverage``), and in its lead: the title's share, or
-        the first sentence's of the abstract where that holds the phrase whole (``WHOLE``
-        of it), whichever is more. A paper names its subject in its title, and often
+        the share the abstract's first sentence holds where it holds the phrase whole
+        (``WHOLE`` of it), whichever is more. A paper names its subject in its title, and often
         whole in its first sentence ("We propose a vision transformer that ..."); part of
         a phrase there more often names a wider field ("language")."""
         rows = np.asarray(rows)
