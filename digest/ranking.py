@@ -179,13 +179,14 @@ class Analyzer:
     it does not shrink to its generic part ("distribution"). A word that the paper history
     also writes with hyphens (see ``learn_compounds``) is split into those pieces, so
     "pretraining" matches "pre-training" and "finetuning" matches "fine-tuning". An
-    acronym's plural stems as the acronym ("LLMs", "LLM").
+    acronym's plural stems as the acronym ("LLMs", "LLM"), and an adjective in "-ular" as
+    its noun in "-ule" (see ``learn_adjectives``).
 
     While ``surface`` is a Counter, it counts which word each stem came from, so the
     vocabulary can be shown in readable words.
     """
 
-    VERSION = 3
+    VERSION = 4
     """Changes whenever a word's stem may change: an index stored with other stems is not
     used (see ``index_store.FORMAT``)."""
 
@@ -193,6 +194,7 @@ class Analyzer:
         self._stemmer = snowballstemmer.stemmer("english")
         self._stems: dict[str, str] = {}
         self._pieces: dict[str, list[str]] = {}
+        self._nouns: dict[str, str] = {}
         self.surface: Counter | None = None
 
     def learn_compounds(self, tokens: Iterable[str]) -> None:
@@ -202,6 +204,17 @@ class Analyzer:
             pieces = token.split("-")
             if len(pieces) > 1 and all(map(_is_kept, pieces)):
                 self._pieces["".join(pieces)] = pieces
+
+    def learn_adjectives(self, words: Iterable[str]) -> None:
+        """Stem from now on an adjective in "-ular" as its noun in "-ule" when ``words``
+        (the history's) hold both: "molecular" as "molecule", "modular" as "module";
+        "regular" and "popular" have no such noun and stay apart from "regulate" and
+        "population", which Snowball gives their stems."""
+        words = set(words)
+        for word in words:
+            noun = word[:-4] + "ule"
+            if word.endswith("ular") and noun in words:
+                self._nouns[word] = noun
 
     def stems(self, text: str) -> list[str]:
         return self._analyze(text)[0]
@@ -264,8 +277,9 @@ class Analyzer:
     def _stem(self, word: str) -> str:
         stem = self._stems.get(word)
         if stem is None:
-            verb, plural = _VERB_IZE.fullmatch(word), _PLURAL_ACRONYM.fullmatch(word)
-            stem = verb[1] + "iz" if verb else plural[1] if plural else self._stemmer.stemWord(word)
+            base = self._nouns.get(word, word)
+            verb, plural = _VERB_IZE.fullmatch(base), _PLURAL_ACRONYM.fullmatch(base)
+            stem = verb[1] + "iz" if verb else plural[1] if plural else self._stemmer.stemWord(base)
             self._stems[word] = stem
         return stem
 
@@ -836,6 +850,7 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
     in_order = in_order[np.argsort(last_use[in_order])]
     analyzer = Analyzer()
     analyzer.learn_compounds(words[i] for i in in_order.tolist())
+    analyzer.learn_adjectives(words)
     splits = [analyzer._split(word) for word in words]
     kept_stems = [[analyzer._stem(piece) for piece in kept] for kept, _ in splits]
     whole_stems = [analyzer._stem(c.replace("-", "")) if c else None for _, c in splits]

@@ -128,3 +128,19 @@ def test_a_paper_whose_abstract_opens_with_the_phrase_ranks_above_one_that_menti
     index = PaperIndex.fit(*zip(*papers, strict=True))
 
     assert titles(rank(index, [("machine translation", False)]))[0] == opens_with_it
+
+
+def test_an_adjective_in_ular_matches_its_noun_where_the_papers_write_both():
+    papers = [
+        ("Generative models for molecular design", "We generate molecular graphs with flows."),
+        ("Molecule generation with language models", "A language model writes molecules."),
+        ("Regular languages and transformers", "Transformers recognize regular languages."),
+        ("Gene regulation networks", "We model the regulation of genes."),
+    ]
+    index = PaperIndex.fit(*zip(*papers, strict=True))
+
+    assert set(titles(rank(index, [("molecular generation", False)]))) == {
+        papers[0][0],
+        papers[1][0],
+    }
+    assert titles(rank(index, [("regular languages", False)])) == [papers[2][0]]
