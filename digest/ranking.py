@@ -195,6 +195,7 @@ class Analyzer:
         self._stems: dict[str, str] = {}
         self._pieces: dict[str, list[str]] = {}
         self._nouns: dict[str, str] = {}
+        self._hyphenated: set[tuple[str, ...]] | None = None
         self.surface: Counter | None = None
 
     def learn_compounds(self, tokens: Iterable[str]) -> None:
@@ -204,6 +205,14 @@ class Analyzer:
             pieces = token.split("-")
             if len(pieces) > 1 and all(map(_is_kept, pieces)):
                 self._pieces["".join(pieces)] = pieces
+        self._hyphenated = None
+
+    def _hyphenates(self, stems: list[str]) -> bool:
+        """Whether the history writes a word of these stems with hyphens ("fine-tunings":
+        "fine-tuning")."""
+        if self._hyphenated is None:
+            self._hyphenated = {tuple(map(self._stem, p)) for p in self._pieces.values()}
+        return tuple(stems) in self._hyphenated
 
     def learn_adjectives(self, words: Iterable[str]) -> None:
         """Stem from now on an adjective in "-ular" as its noun in "-ule" when ``words``
@@ -227,12 +236,17 @@ class Analyzer:
     def units(self, text: str) -> list[tuple[str, ...]]:
         """The stems each word of a text stands for: all pieces of a word split at hyphens
         ("pre-training", "pretraining") together; a compound that lost pieces
-        ("out-of-distribution") by its kept pieces and itself, each alone."""
+        ("out-of-distribution") by its kept pieces and itself, each alone; the pieces of
+        a word the history never hyphenates ("LLM-agents", as a reader may write "LLM
+        agents") each alone, as separate words are."""
         units = []
-        for kept, compound in self._words(text):
+        for token in _TOKEN.findall(text.lower()):
+            kept, compound = self._split(token)
             stems = [self._stem(w) for w in kept]
             if compound:
                 units += [(stem,) for stem in [*stems, self._stem(compound.replace("-", ""))]]
+            elif "-" in token and not self._hyphenates(stems):
+                units += [(stem,) for stem in stems]
             elif stems:
                 units.append(tuple(dict.fromkeys(stems)))
         return list(dict.fromkeys(units))
@@ -509,6 +523,30 @@ class PaperIndex:
 
     def __len__(self) -> int:
         return self.matrix.shape[0]
+
+    def as_written(self, phrase: str) -> str:
+        """The phrase with each run of words that keeps only one word (the others stop
+        words or single letters) written as the hyphenated word the history has: "out of
+        distribution" would be only "distribution", "on device" only "device"; the
+        history's "out-of-distribution" and "on-device" are kept whole. ("chain of
+        thought" keeps two words, which papers writing it either way share.)"""
+        analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
+
+        def is_compound(run: list[str]) -> bool:
+            stems = analyzer.stems("".join(run))
+            return (
+                sum(map(_is_kept, run)) == 1
+                and not any("-" in word for word in run)
+                and len(stems) == 1
+                and stems[0] in known
+            )
+
+        words, written = _TOKEN.findall(phrase.lower()), []
+        while words:
+            n = next((n for n in range(min(len(words), 4), 1, -1) if is_compound(words[:n])), 1)
+            written.append("-".join(words[:n]))
+            del words[:n]
+        return " ".join(written)
 
     def expanded(self, phrase: str) -> str:
         """The phrase followed by the long form of each acronym in it the history defines."""
@@ -1251,16 +1289,18 @@ def recommend(
     candidates = np.asarray(candidates, dtype=np.int64)
     paper_vectors = index.matrix[candidates]
     papers_by_term = paper_vectors.T.tocsr()
-    phrase_vectors = index.phrase_vectors([index.expanded(p) for p in profiles.phrases])
+    # The phrases as the papers write them (the explanations show them as typed).
+    phrases = [index.as_written(p) for p in profiles.phrases]
+    phrase_vectors = index.phrase_vectors([index.expanded(p) for p in phrases])
     presence = (papers_by_term > 0).astype(np.float32)
     cosines = (phrase_vectors @ papers_by_term).tocsr()
     # Phrases x candidates: each phrase's cosine with the papers that match it, more where
     # the phrase is in the lead.
-    shares = index.matches(profiles.phrases, candidates, floor)
+    shares = index.matches(phrases, candidates, floor)
     # Phrases some candidate holds whole: in one sentence, their words written together.
-    held_whole = index.held_whole(profiles.phrases, shares, presence).astype(np.float32)
+    held_whole = index.held_whole(phrases, shares, presence).astype(np.float32)
     matched = _matched(shares)
-    in_title, in_lead = index.lead_shares(profiles.phrases, candidates)
+    in_title, in_lead = index.lead_shares(phrases, candidates)
     if lead_weight:
         matched = matched + lead_weight * in_lead.multiply(matched)
     # Phrases x candidates: papers about the phrase (what an excluded phrase drops).
@@ -1384,6 +1424,7 @@ def search(
     that holds at least ``floor`` of its information, more where it is in the lead; only
     papers sharing a term with it are scored.
     """
+    query = index.as_written(query)
     vector = index.phrase_vectors([index.expanded(query)])
     if not vector.nnz:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)

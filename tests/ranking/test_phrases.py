@@ -144,3 +144,23 @@ def test_an_adjective_in_ular_matches_its_noun_where_the_papers_write_both():
         papers[1][0],
     }
     assert titles(rank(index, [("regular languages", False)])) == [papers[2][0]]
+
+
+def test_a_phrase_matches_the_same_papers_however_its_reader_hyphenates_it():
+    papers = [
+        ("LLM agents in the wild", "LLM agents browse the web for their users."),
+        ("Agents that plan", "We build agents that plan tasks with tools."),
+        ("Robust detectors", "Detectors fail on out-of-distribution inputs."),
+        ("Label distribution learning", "We learn the distribution of labels per image."),
+        ("Models on device", "We run small models on-device."),
+        ("LLM quantization", "We quantize an LLM to four bits."),
+        ("Tools for LLMs", "LLMs call tools."),
+    ]
+    index = PaperIndex.fit(*zip(*papers, strict=True))
+
+    # The papers never write "LLM-agents": its words are read as separate words are.
+    for interest in ("LLM-agents", "LLM agents"):
+        assert set(titles(rank(index, [(interest, False)]))) == {papers[0][0], papers[1][0]}
+    # "out of distribution" would be only "distribution": read as the papers' compound.
+    assert titles(rank(index, [("out of distribution", False)])) == ["Robust detectors"]
+    assert titles(rank(index, [("on device", False)])) == ["Models on device"]
