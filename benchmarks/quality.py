@@ -11,8 +11,9 @@ cross-validation over personas (five folds with a fixed seed, and leave-one-out)
 fold picks the grid point best on the other personas and is scored on its own, so the
 out-of-fold mean is what a setting is worth on readers it was not tuned on. Then the
 precision of what is sent (share of papers graded >= 1 among those a size-10 digest
-holds, the floor on) against plain TF-IDF's top 10, near-duplicate demotion, a reader's
-ratings (five rated papers, and 2 to 8) and how many of ten slots a single like changes.
+holds, the floor on) against plain TF-IDF's top 10, the keywords spelled other ways
+(``SPELLINGS``), near-duplicate demotion, a reader's ratings (five rated papers, and 2 to
+8) and how many of ten slots a single like changes.
 """
 
 from __future__ import annotations
@@ -91,6 +92,25 @@ def recall_at_20(ranked: list[str], grades: dict[str, int]) -> float:
 
 
 METRICS = {"nDCG@10": ndcg_at_10, "P@5": precision_at_5, "R@20": recall_at_20}
+
+
+def _plural_swapped(phrase: str) -> str:
+    head, _, last = phrase.rpartition(" ")
+    last = last[:-1] if last.endswith("s") and not last.endswith("ss") else last + "s"
+    return f"{head} {last}".strip()
+
+
+SPELLINGS = {
+    "plural swapped": _plural_swapped,
+    "spaces as hyphens": lambda phrase: (
+        phrase.replace(" ", "-") if phrase.count(" ") == 1 else phrase
+    ),
+    "hyphens as spaces": lambda phrase: phrase.replace("-", " "),
+    "lower case": str.lower,
+}
+"""Other ways readers spell the same interests ("LLM agent", "LLM-agents", "out of
+distribution", "vit"): each persona's keywords re-spelled one way, to see that the ranking
+does not depend on it."""
 
 
 def scores(rankings: dict[str, list[str]], qrels) -> dict[str, dict[str, float]]:
@@ -447,6 +467,19 @@ def main(argv=None):
         f"(nDCG@10 {mean(scores(plain, qrels)['nDCG@10']):.3f} without, "
         f"{means['ours']['nDCG@10']:.3f} with)"
     )
+    respelled = {}
+    for name, spell in SPELLINGS.items():
+        variants = [dict(p, keywords=[spell(k) for k in p["keywords"]]) for p in personas]
+        respelled[name] = (
+            mean(scores(ranker.rank(variants), qrels)["nDCG@10"]),
+            mean(
+                scores(_top(variants, tfidf_similarity(corpus, variants), corpus), qrels)["nDCG@10"]
+            ),
+        )
+    print(
+        "spellings (each persona's keywords re-spelled one way), nDCG@10 and plain TF-IDF's: "
+        + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in respelled.items())
+    )
     feedback_points = [
         dict(zip(FEEDBACK_GRID, values, strict=True))
         for values in itertools.product(*FEEDBACK_GRID.values())
@@ -515,7 +548,8 @@ def main(argv=None):
         f"{means['bm25']['nDCG@10']:.3f}), worst {folds5.min():.3f}, "
         f"{int((folds5 < tfidf).sum())}/{len(ids)} below tfidf; P@5 {means['ours']['P@5']:.2f} "
         f"R@20 {means['ours']['R@20']:.2f}; sent precision {sent_precision:.2f} (tfidf "
-        f"{tfidf_precision:.2f}; daily {daily:.2f}, tfidf {tfidf_daily:.2f}); feedback "
+        f"{tfidf_precision:.2f}; daily {daily:.2f}, tfidf {tfidf_daily:.2f}); respelled "
+        f"min {min(ours for ours, _ in respelled.values()):.3f}; feedback "
         f"{after - before:+.3f}; one like replaces "
         f"{np.mean(replaced):.1f} of {SIZE} (most {max(replaced)})"
     )
