@@ -1,6 +1,7 @@
 import pytest
 
 from benchmarks.corpus import load_corpus
+from digest.ranking import PaperIndex
 
 from .conftest import rank, titles
 
@@ -85,3 +86,16 @@ def test_a_word_made_with_ize_does_not_match_its_base_word(sample_index, sample_
 
     assert ranked
     assert all("tokeniz" in sample_text[title] for title in ranked)  # not "token pruning"
+
+
+def test_a_phrase_is_held_whole_without_its_generic_word_next_to_the_others():
+    # "training" is in most papers: "memory-efficient ... training" holds the phrase.
+    papers = [
+        ("A memory-efficient optimizer", "A memory-efficient optimizer for training transformers."),
+        ("Training large models", "We study training at scale."),
+        ("Training with noisy labels", "Training is robust to noisy labels."),
+        ("Graph layouts", "We draw graphs on the plane."),
+    ]
+    index = PaperIndex.fit(*zip(*papers, strict=True))
+
+    assert titles(rank(index, [("memory-efficient training", False)])) == [papers[0][0]]
