@@ -90,26 +90,26 @@ vocabulary is 202,000 terms and the stored index loads in 0.1 s with +49 MB, so 
 only bounds the worst case (real listings have more distinct terms)."""
 
 WHOLE = 0.9
-"""A sentence holding at least this share of a phrase's information holds it whole: all
-of it but generic words ("models" is 1.5% of "weather forecasting models"), when the
-paper also writes next to each other the words the phrase writes next to each other,
-generic words aside (see ``PaperIndex.held_whole``). Measured on the sample corpus (make
-bench-quality's phrases): each phrase's best sentence holds 0.985 or more of it, or at most 0.79
-("topological codes": "topological" without "codes"). The words-together part stops
-"protein folding, molecular dynamics" getting ten papers through a title with "a
-dynamic ... for de novo molecular design", and leaves the dev figures as they were
-(nDCG@10 0.815, precision of what is sent 0.657); asking it also of words the phrase
-writes apart took the math persona's digest ("LLMs for mathematics": a paper's "LLMs
-... tasks involving mathematics"; nDCG@10 0.266 to 0)."""
+"""A sentence holding at least this share of a phrase's information holds it whole: all of
+it but generic words ("models" is 1.5% of "weather forecasting models"), when the paper also
+writes next to each other the words the phrase writes next to each other, generic words
+aside (see ``PaperIndex.held_whole``). Measured on the sample corpus (make bench-quality's
+phrases): each phrase's best sentence holds 0.985 or more of it, or at most 0.79
+("topological codes": "topological" without "codes"). The words-together part stops "protein
+folding, molecular dynamics" getting ten papers through a title with "a dynamic ... for de
+novo molecular design", and leaves the dev figures as they were (nDCG@10 0.815, precision of
+what is sent 0.657); asking it also of words the phrase writes apart took the math persona's
+digest ("LLMs for mathematics": a paper's "LLMs ... tasks involving mathematics"; nDCG@10
+0.266 to 0)."""
 
 GENERIC = float(np.log(2))
 """A word in more than half of the papers is generic: its information (see
 ``PaperIndex.coverage``) is under this ("models", "learning", "training"). A phrase held
 whole need not write it next to its other words (see ``PaperIndex.held_whole``):
 "memory-efficient training" is held by "a memory-efficient optimizer for training". Measured
-(make bench-quality): the dev figures are unchanged; a reader of the first keyword of
-each persona alone gets nDCG@10 0.632 against 0.614 when only words under a tenth of
-the phrase's information were generic (plain TF-IDF 0.631)."""
+(make bench-quality): the dev figures are unchanged; a reader of the first keyword of each
+persona alone gets nDCG@10 0.632 against 0.614 when only words under a tenth of the phrase's
+information were generic (plain TF-IDF 0.631)."""
 
 EXCLUDE_THRESHOLD = 0.12
 """An excluded phrase drops the papers about it: those whose title holds it whole (``WHOLE``
@@ -677,11 +677,11 @@ class PaperIndex:
         self, phrases: Sequence[str], rows: np.ndarray
     ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """Phrases x papers (``rows`` of the index): the share of each phrase's information
-        in each paper's title (see ``coverage``), and in its lead: the title's share, or
-        the share the abstract's first sentence holds where it holds the phrase whole
-        (``WHOLE`` of it), whichever is more. A paper names its subject in its title, and often
-        whole in its first sentence ("We propose a vision transformer that ..."); part of
-        a phrase there more often names a wider field ("language")."""
+        in each paper's title (see ``coverage``), and in its lead: the title's share, or the
+        share the abstract's first sentence holds where it holds the phrase whole (``WHOLE``
+        of it), whichever is more. A paper names its subject in its title, and often whole
+        in its first sentence ("We propose a vision transformer that ..."); part of a phrase
+        there more often names a wider field ("language")."""
         rows = np.asarray(rows)
         in_title = self.coverage(phrases, self.title_terms[rows].T.tocsr())
         starts, ends = self.sentence_starts[rows], self.sentence_starts[rows + 1]
