@@ -12,9 +12,9 @@ fold picks the grid point best on the other personas and is scored on its own, s
 out-of-fold mean is what a setting is worth on readers it was not tuned on. Then the
 precision of what is sent (share of papers graded >= 1 among those a size-10 digest
 holds, the floor on) against plain TF-IDF's top 10, the keywords spelled other ways
-(``SPELLINGS``) or only the first one or two of them, near-duplicate demotion, a
-reader's ratings (five rated papers, and 2 to 8) and how many of ten slots a single like
-changes.
+(``SPELLINGS``) or only the first one or two of them, readers of two fields (two
+personas' keywords together), near-duplicate demotion, a reader's ratings (five rated
+papers, and 2 to 8) and how many of ten slots a single like changes.
 """
 
 from __future__ import annotations
@@ -112,6 +112,41 @@ SPELLINGS = {
 """Other ways readers spell the same interests ("LLM agent", "LLM-agents", "out of
 distribution", "vit"): each persona's keywords re-spelled one way, to see that the ranking
 does not depend on it."""
+
+
+def two_field_readers(personas, qrels) -> tuple[list[dict], dict[str, dict[str, int]]]:
+    """Readers of two fields: each persona's keywords and exclusions with the next one's
+    (the last with the first), a paper graded by the better of its two grades."""
+    readers, grades = [], {}
+    for first, second in zip(personas, personas[1:] + personas[:1], strict=True):
+        pid = f"{first['id']}+{second['id']}"
+        readers.append(
+            {
+                "id": pid,
+                "keywords": first["keywords"] + second["keywords"],
+                "exclude": first["exclude"] + second["exclude"],
+                "fields": (first["id"], second["id"]),
+            }
+        )
+        grades[pid] = {
+            key: max(
+                qrels.get(first["id"], {}).get(key, 0), qrels.get(second["id"], {}).get(key, 0)
+            )
+            for key in {**qrels.get(first["id"], {}), **qrels.get(second["id"], {})}
+        }
+    return readers, grades
+
+
+def both_fields_covered(rankings: dict[str, list[str]], readers, qrels) -> int:
+    """How many two-field readers get, in their first ``SIZE``, a paper graded >= 1 for
+    each of their two fields."""
+    return sum(
+        all(
+            any(qrels.get(field, {}).get(key, 0) >= 1 for key in rankings[reader["id"]][:SIZE])
+            for field in reader["fields"]
+        )
+        for reader in readers
+    )
 
 
 def scores(rankings: dict[str, list[str]], qrels) -> dict[str, dict[str, float]]:
@@ -483,11 +518,26 @@ def main(argv=None):
         for name, spell in SPELLINGS.items()
     }
     fewer = {n: ours_and_plain(lambda keywords, n=n: keywords[:n]) for n in (1, 2)}
+    readers, reader_grades = two_field_readers(personas, qrels)
+    two_fields = {
+        "ours": ranker.rank(readers),
+        "tfidf": _top(readers, tfidf_similarity(corpus, readers), corpus),
+    }
+    two_field_ndcg = {name: scores(r, reader_grades)["nDCG@10"] for name, r in two_fields.items()}
+    two_field_below = sum(
+        two_field_ndcg["ours"][pid] < two_field_ndcg["tfidf"][pid] for pid in reader_grades
+    )
     print(
         "spellings (each persona's keywords re-spelled one way), nDCG@10 and plain TF-IDF's: "
         + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in respelled.items())
         + "\nfewer interests (each persona's first keywords only; graded for all of them): "
         + ", ".join(f"first {n} {ours:.3f} ({plain:.3f})" for n, (ours, plain) in fewer.items())
+        + f"\ntwo fields (each persona's keywords with the next one's, graded for either): "
+        f"{mean(two_field_ndcg['ours']):.3f} ({mean(two_field_ndcg['tfidf']):.3f}), "
+        f"{two_field_below}/{len(readers)} below plain TF-IDF; a paper of each field in the "
+        f"top {SIZE} for "
+        f"{both_fields_covered(two_fields['ours'], readers, qrels)}/{len(readers)} readers "
+        f"({both_fields_covered(two_fields['tfidf'], readers, qrels)})"
     )
     feedback_points = [
         dict(zip(FEEDBACK_GRID, values, strict=True))
