@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +19,10 @@ class Corpus:
     abstracts: list[str]
     upvotes: list[int | None]
     published: list[date | None]
+
+    def subset(self, rows) -> Corpus:
+        """The papers at ``rows``, in that order."""
+        return Corpus(*([column[i] for i in rows] for column in astuple(self)))
 
 
 def load_corpus(path: str | Path) -> Corpus:
