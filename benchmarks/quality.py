@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -113,10 +114,11 @@ SPELLINGS = {
     ),
     "hyphens as spaces": lambda phrase: phrase.replace("-", " "),
     "lower case": str.lower,
+    "British": lambda phrase: re.sub(r"(?<=[a-z]{3}[iy])z(?=e|ing|ation)", "s", phrase),
 }
 """Other ways readers spell the same interests ("LLM agent", "LLM-agents", "out of
-distribution", "vit"): each persona's keywords re-spelled one way, to see that the ranking
-does not depend on it."""
+distribution", "vit", "quantisation"): each persona's keywords re-spelled one way, to see
+that the ranking does not depend on it."""
 
 
 def two_field_readers(personas, qrels) -> tuple[list[dict], dict[str, dict[str, int]]]:

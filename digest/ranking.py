@@ -175,9 +175,12 @@ without a vowel, so "LLMs" and "LLM" would be two terms."""
 _VERB_IZE = re.compile(r"(.{3,}?)iz(?:e|es|ed|ing|er|ers|ation|ations)")
 """A verb made with "-ize" and its derived words ("tokenization", "normalized",
 "generalizes"), stemmed together but apart from their base ("token", "normal",
-"general"), which Snowball's stemmer merges them with. British "-ise" spellings are left
-to Snowball, which keeps them together ("normalised", "normalisation") and apart from
-their base; "-ise" also ends words that are no such verb ("precise", "supervise")."""
+"general"), which Snowball's stemmer merges them with."""
+_ISE_OR_IZE = re.compile(r"(.{3,}?)([iy])([sz])(e|es|ed|ing|er|ers|ation|ations)")
+"""A word in "-ize" or "-yze", or one that may be the British spelling of such a word
+("normalisation", "analysed"): stemmed as the American spelling where the history writes
+it (see ``Analyzer.learn_spellings``); "-ise" also ends words that are no such verb
+("precise", "supervised", "promising"), which keep their own stems."""
 
 
 class Analyzer:
@@ -188,14 +191,15 @@ class Analyzer:
     it does not shrink to its generic part ("distribution"). A word that the paper history
     also writes with hyphens (see ``learn_compounds``) is split into those pieces, so
     "pretraining" matches "pre-training" and "finetuning" matches "fine-tuning". An
-    acronym's plural stems as the acronym ("LLMs", "LLM"), and an adjective in "-ular" as
-    its noun in "-ule" (see ``learn_adjectives``).
+    acronym's plural stems as the acronym ("LLMs", "LLM"), an adjective in "-ular" as
+    its noun in "-ule" (see ``learn_adjectives``), and a British spelling as the American
+    one the history writes ("quantisation", "quantization"; see ``learn_spellings``).
 
     While ``surface`` is a Counter, it counts which word each stem came from, so the
     vocabulary can be shown in readable words.
     """
 
-    VERSION = 4
+    VERSION = 5
     """Changes whenever a word's stem may change: an index stored with other stems is not
     used (see ``index_store.FORMAT``)."""
 
@@ -204,6 +208,7 @@ class Analyzer:
         self._stems: dict[str, str] = {}
         self._pieces: dict[str, list[str]] = {}
         self._nouns: dict[str, str] = {}
+        self._american: set[str] = set()
         self._hyphenated: set[tuple[str, ...]] | None = None
         self.surface: Counter | None = None
 
@@ -233,6 +238,15 @@ class Analyzer:
             noun = word[:-4] + "ule"
             if word.endswith("ular") and noun in words:
                 self._nouns[word] = noun
+
+    def learn_spellings(self, words: Iterable[str]) -> None:
+        """Stem from now on a British "-ise" or "-yse" word as its American spelling when
+        ``words`` (the history's) have a word of that spelling's stem: "quantisation" and
+        "quantised" as "quantization", "analysed" as "analyzed"; "supervised" stays with
+        "supervision" where no paper writes "supervized"."""
+        spellings = map(_ISE_OR_IZE.fullmatch, words)
+        self._american = {self._stem(m[0]) for m in spellings if m and m[3] == "z"}
+        self._stems.clear()
 
     def stems(self, text: str) -> list[str]:
         return self._analyze(text)[0]
@@ -301,6 +315,11 @@ class Analyzer:
         stem = self._stems.get(word)
         if stem is None:
             base = self._nouns.get(word, word)
+            british = _ISE_OR_IZE.fullmatch(base)
+            if british and british[3] == "s":
+                american = f"{british[1]}{british[2]}z{british[4]}"
+                if self._stem(american) in self._american:
+                    base = american
             verb, plural = _VERB_IZE.fullmatch(base), _PLURAL_ACRONYM.fullmatch(base)
             stem = verb[1] + "iz" if verb else plural[1] if plural else self._stemmer.stemWord(base)
             self._stems[word] = stem
@@ -897,6 +916,7 @@ def _count_terms(titles: Sequence[str], abstracts: Sequence[str]) -> _TermCounts
     analyzer = Analyzer()
     analyzer.learn_compounds(words[i] for i in in_order.tolist())
     analyzer.learn_adjectives(words)
+    analyzer.learn_spellings(words)
     splits = [analyzer._split(word) for word in words]
     kept_stems = [[analyzer._stem(piece) for piece in kept] for kept, _ in splits]
     whole_stems = [analyzer._stem(c.replace("-", "")) if c else None for _, c in splits]

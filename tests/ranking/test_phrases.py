@@ -82,7 +82,7 @@ def test_a_phrase_matches_only_a_paper_that_holds_it_within_one_sentence():
     assert titles(ranked) == ["Surface codes for quantum error correction"]
 
 
-def test_a_word_made_with_ize_matches_its_own_forms_in_either_spelling_not_its_base():
+def test_a_word_made_with_ize_matches_its_forms_in_either_spelling_not_its_base():
     index = PaperIndex.fit(
         [
             "Layer normalization for deep networks",
@@ -103,11 +103,30 @@ def test_a_word_made_with_ize_matches_its_own_forms_in_either_spelling_not_its_b
     american = set(titles(rank(index, [("normalization", False)])))
     british = set(titles(rank(index, [("normalisation", False)])))
 
+    assert british == american
     assert american == {
         "Layer normalization for deep networks",
         "Normalized gradients for stable training",
+        "Layer normalisation, revisited",
+        "A normalised loss for noisy labels",
     }
-    assert british == {"Layer normalisation, revisited", "A normalised loss for noisy labels"}
+
+
+def test_a_british_spelling_meets_the_american_only_where_the_papers_write_it():
+    papers = [
+        ("Post-training quantization of vision transformers", "We quantize weights to 4 bits."),
+        ("Quantised attention on device", "A quantisation scheme for attention maps."),
+        ("Supervised pretraining at scale", "Labels come from weak supervision."),
+        ("Self-supervision for speech", "Supervision comes from the audio itself."),
+    ]
+    index = PaperIndex.fit([t for t, _ in papers], [a for _, a in papers])
+
+    quantized = titles(rank(index, [("quantisation", False)]))
+    supervised = titles(rank(index, [("supervised", False)]))
+
+    assert set(quantized) == {papers[0][0], papers[1][0]}
+    # No paper writes "supervized": "supervised" keeps its stem, shared with "supervision".
+    assert set(supervised) == {papers[2][0], papers[3][0]}
 
 
 def test_a_paper_whose_abstract_opens_with_the_phrase_ranks_above_one_that_mentions_it_in_passing():
