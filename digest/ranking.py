@@ -176,11 +176,18 @@ _VERB_IZE = re.compile(r"(.{3,}?)iz(?:e|es|ed|ing|er|ers|ation|ations)")
 """A verb made with "-ize" and its derived words ("tokenization", "normalized",
 "generalizes"), stemmed together but apart from their base ("token", "normal",
 "general"), which Snowball's stemmer merges them with."""
-_ISE_OR_IZE = re.compile(r"(.{3,}?)([iy])([sz])(e|es|ed|ing|er|ers|ation|ations)")
-"""A word in "-ize" or "-yze", or one that may be the British spelling of such a word
-("normalisation", "analysed"): stemmed as the American spelling where the history writes
-it (see ``Analyzer.learn_spellings``); "-ise" also ends words that are no such verb
-("precise", "supervised", "promising"), which keep their own stems."""
+_BRITISH = (
+    (re.compile(r"(.{3,}?[iy])s(e|es|ed|ing|er|ers|ation|ations)"), r"\1z\2"),
+    (re.compile(r"(.{3,}?)our([a-z]*)"), r"\1or\2"),
+    (re.compile(r"(.{3,}?)ogue(s?)"), r"\1og\2"),
+    (re.compile(r"(.{3,}?)ence(s?)"), r"\1ense\2"),
+    (re.compile(r"(.{3,}?)gement(s?)"), r"\1gment\2"),
+)
+"""British spellings and their American ones: "normalisation", "analysed", "behaviour",
+"neighbourhood", "dialogue", "defence", "judgement". A word is stemmed as its American
+spelling only where the history writes that (see ``Analyzer.learn_spellings``): the same
+endings end words that have no other spelling ("precise", "supervised", "contour",
+"evidence"), which keep their own stems."""
 
 
 class Analyzer:
@@ -193,7 +200,7 @@ class Analyzer:
     "pretraining" matches "pre-training" and "finetuning" matches "fine-tuning". An
     acronym's plural stems as the acronym ("LLMs", "LLM"), an adjective in "-ular" as
     its noun in "-ule" (see ``learn_adjectives``), and a British spelling as the American
-    one the history writes ("quantisation", "quantization"; see ``learn_spellings``).
+    one the history writes ("quantisation" as "quantization"; see ``learn_spellings``).
 
     While ``surface`` is a Counter, it counts which word each stem came from, so the
     vocabulary can be shown in readable words.
@@ -208,7 +215,7 @@ class Analyzer:
         self._stems: dict[str, str] = {}
         self._pieces: dict[str, list[str]] = {}
         self._nouns: dict[str, str] = {}
-        self._american: set[str] = set()
+        self._attested: set[str] = set()
         self._hyphenated: set[tuple[str, ...]] | None = None
         self.surface: Counter | None = None
 
@@ -240,13 +247,13 @@ class Analyzer:
                 self._nouns[word] = noun
 
     def learn_spellings(self, words: Iterable[str]) -> None:
-        """Stem from now on a British "-ise" or "-yse" word as its American spelling when
-        ``words`` (the history's) have a word of that spelling's stem: "quantisation" and
-        "quantised" as "quantization", "analysed" as "analyzed"; "supervised" stays with
+        """Stem from now on a British spelling (see ``_BRITISH``) as its American one when
+        that has the stem of one of ``words`` (the history's): "quantisation" and
+        "quantised" as "quantization", "behaviour" as "behavior"; "supervised" stays with
         "supervision" where no paper writes "supervized"."""
-        spellings = map(_ISE_OR_IZE.fullmatch, words)
-        self._american = {self._stem(m[0]) for m in spellings if m and m[3] == "z"}
-        self._stems.clear()
+        self._attested = {self._stem(word) for word in words}
+        for word in [w for w in self._stems if any(b.fullmatch(w) for b, _ in _BRITISH)]:
+            del self._stems[word]
 
     def stems(self, text: str) -> list[str]:
         return self._analyze(text)[0]
@@ -315,11 +322,11 @@ class Analyzer:
         stem = self._stems.get(word)
         if stem is None:
             base = self._nouns.get(word, word)
-            british = _ISE_OR_IZE.fullmatch(base)
-            if british and british[3] == "s":
-                american = f"{british[1]}{british[2]}z{british[4]}"
-                if self._stem(american) in self._american:
-                    base = american
+            for british, american in _BRITISH:
+                match = british.fullmatch(base)
+                if match and self._stem(match.expand(american)) in self._attested:
+                    base = match.expand(american)
+                    break
             verb, plural = _VERB_IZE.fullmatch(base), _PLURAL_ACRONYM.fullmatch(base)
             stem = verb[1] + "iz" if verb else plural[1] if plural else self._stemmer.stemWord(base)
             self._stems[word] = stem

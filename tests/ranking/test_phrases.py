@@ -118,13 +118,17 @@ def test_a_british_spelling_meets_the_american_only_where_the_papers_write_it():
         ("Quantised attention on device", "A quantisation scheme for attention maps."),
         ("Supervised pretraining at scale", "Labels come from weak supervision."),
         ("Self-supervision for speech", "Supervision comes from the audio itself."),
+        ("Dialog state tracking", "We track the state of a task-oriented dialog."),
+        ("Dialogue agents that ask", "An agent asks questions in a dialogue."),
     ]
     index = PaperIndex.fit([t for t, _ in papers], [a for _, a in papers])
 
     quantized = titles(rank(index, [("quantisation", False)]))
     supervised = titles(rank(index, [("supervised", False)]))
+    dialog = titles(rank(index, [("dialog", False)]))
 
     assert set(quantized) == {papers[0][0], papers[1][0]}
+    assert set(dialog) == {papers[4][0], papers[5][0]}
     # No paper writes "supervized": "supervised" keeps its stem, shared with "supervision".
     assert set(supervised) == {papers[2][0], papers[3][0]}
 
