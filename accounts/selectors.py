@@ -14,7 +14,7 @@ from django.utils import timezone
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from digest.models import Digest, Paper, Rating
-from digest.selectors import corpus, ratings_of, recommendations_for
+from digest.selectors import corpus, ratings_of, recommendations_for, unknown_words
 
 from . import links
 from .models import Subscriber
@@ -87,6 +87,24 @@ def subscriber_preview_key(
     ratings = sorted(ratings.items())
     state = repr((version, day, subscriber.max_papers, interests, ratings, last_sent))
     return f"preview:{subscriber.pk}:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
+
+
+@dataclass(frozen=True)
+class UnknownWord:
+    interest: str
+    word: str
+    probably: str | None
+
+
+def subscriber_unknown_words(*, subscriber: Subscriber) -> list[UnknownWord]:
+    """The words of the reader's interests that no paper uses, each with the word it is
+    probably a misspelling of: such a word matches nothing. Reads the ``interests``
+    (prefetched on the account page)."""
+    return [
+        UnknownWord(interest.phrase, word, probably)
+        for interest in subscriber.interests.all()
+        for word, probably in unknown_words(interest.phrase).items()
+    ]
 
 
 def subscriber_last_sent(*, subscriber: Subscriber) -> int | None:

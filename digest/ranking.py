@@ -29,12 +29,14 @@ recency may nudge the order; near-duplicate papers are kept from crowding one di
 
 from __future__ import annotations
 
+import difflib
 import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -157,6 +159,16 @@ DIVERSITY = 0.5
 Not tuned: on the dev set it changes nothing (make bench-quality: nDCG@10 and the mean
 pairwise similarity of the top 10, 0.045, are the same with and without), as the sample
 holds few papers of one series; it keeps such a series from filling a digest."""
+
+SPELLING_CUTOFF = 0.85
+"""A word no paper uses is taken for a misspelling of the most similar word papers use
+(its readable form) when difflib's similarity ratio of the two is at least this (see
+``PaperIndex.unknown_words``). Measured on the sample corpus: of 465 typos (one letter
+dropped, doubled, swapped with the next or replaced in each dev persona keyword word of
+four letters or more), 24 stem as the word anyway; of the rest 0.75 / 0.8 / 0.85 / 0.9
+suggest the right word for 370 / 346 / 278 / 182 and a wrong one for 33 / 18 / 4 / 2;
+and of 150 real words used by one paper, asked of an index without that paper, 68 / 38 /
+14 / 2 get a suggestion they did not need. Comparing stems instead did worse at each."""
 
 EXPLAIN_TERMS = 3
 LIKED_PREFIX = "like: "
@@ -582,6 +594,31 @@ class PaperIndex:
             written.append("-".join(words[:n]))
             del words[:n]
         return " ".join(written)
+
+    def unknown_words(self, text: str) -> dict[str, str | None]:
+        """Each word of ``text`` (of four letters or more) no paper uses, with the word
+        papers use that it is probably a misspelling of ("transfomer": "transformer"), or
+        None: the most similar of the words with its first letter, if similar enough
+        (``SPELLING_CUTOFF``)."""
+        analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
+        unknown = {}
+        for word in _TOKEN.findall(text.lower()):
+            stems = analyzer.stems(word)
+            if word.isalpha() and len(word) >= 4 and stems and stems[0] not in known:
+                close = difflib.get_close_matches(
+                    word, self._words_by_initial.get(word[0], ()), n=1, cutoff=SPELLING_CUTOFF
+                )
+                unknown[word] = close[0] if close else None
+        return unknown
+
+    @cached_property
+    def _words_by_initial(self) -> dict[str, list[str]]:
+        """The readable words of the vocabulary (not pairs), by first letter."""
+        by_initial = defaultdict(list)
+        for term in self.terms.tolist():
+            if term.isalpha():
+                by_initial[term[0]].append(term)
+        return dict(by_initial)
 
     def expanded(self, phrase: str) -> str:
         """The phrase followed by the long form of each acronym in it the history defines."""

@@ -126,6 +126,13 @@ def paper_search(query: str) -> list[tuple[Paper, float]]:
     return [(papers[i], s) for i, s in zip(ids, scores.tolist(), strict=True) if i in papers]
 
 
+def unknown_words(text: str) -> dict[str, str | None]:
+    """Each word of ``text`` no paper of the index uses, with the word it is probably a
+    misspelling of (see ``PaperIndex.unknown_words``); none before the first index."""
+    index = corpus().index
+    return index.unknown_words(text) if index is not None else {}
+
+
 @dataclass(frozen=True)
 class Pick:
     paper_id: int

@@ -133,11 +133,12 @@ def paper_search(request):
     A signed-in reader can rate results in place and follow the query as an interest.
     """
     query = " ".join(CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")).split())
-    problem, results = "", []
+    problem, results, suggestion = "", [], None
     if len(query) > SEARCH_QUERY_MAX:
         problem = f"A search is at most {SEARCH_QUERY_MAX} characters; try fewer words."
     elif query:
         results = selectors.paper_search(query)
+        suggestion = _respelled(query, selectors.unknown_words(query))
     page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     papers = [paper for paper, _ in page]
     subscriber = Subscriber.objects.filter(id=request.session.get(SESSION_KEY)).first()
@@ -150,6 +151,7 @@ def paper_search(request):
     context = {
         "query": query,
         "problem": problem,
+        "suggestion": suggestion,
         "page": page,
         "entries": list(zip(papers, rates, strict=True)),
         "subscriber": subscriber,
@@ -160,6 +162,16 @@ def paper_search(request):
         "rating_choices": RATING_CHOICES,
     }
     return render(request, "digest/search.html", context)
+
+
+def _respelled(query: str, unknown: dict[str, str | None]) -> str | None:
+    """The query with each word no paper uses written as the word it probably misspells;
+    None when there is no such word."""
+    respelled = query
+    for word, probably in unknown.items():
+        if probably:
+            respelled = re.sub(rf"(?i)\b{re.escape(word)}\b", probably, respelled)
+    return respelled if respelled != query else None
 
 
 def _feedback_page(request, token, paper, value, *, rating, undone=False):

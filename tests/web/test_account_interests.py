@@ -148,3 +148,21 @@ def test_it_refuses_an_interest_with_a_hidden_character(signed_in, subscriber):
     assert response.status_code == 400
     assert "invisible or control character (U+200D" in response.content.decode()
     assert list(subscriber.interests.values_list("phrase", flat=True)) == ["speech recognition"]
+
+
+@pytest.mark.django_db
+def test_the_account_names_interest_words_no_paper_uses_and_what_they_probably_meant(
+    signed_in, subscriber, papers
+):
+    signed_in.post("/account/interests/", {"phrases": "transfomer models, visuomotor policies"})
+
+    page = signed_in.get("/account/").content.decode()
+
+    assert (
+        "No paper uses “transfomer” (in “transfomer models”), so it matches nothing: "
+        "did you mean “transformer”?"
+    ) in page
+    assert (
+        "No paper uses “visuomotor” (in “visuomotor policies”), so it matches nothing yet." in page
+    )
+    assert "No paper uses “speech”" not in page and "“recognition”" not in page

@@ -80,3 +80,15 @@ def test_a_visitor_sees_results_without_rating_buttons(client, papers):
     assert 'class="title"' in page
     assert "/feedback/" not in page and "Follow" not in page
     assert Paper.objects.exists()
+
+
+def test_a_misspelled_search_offers_the_words_the_papers_use(client, papers):
+    page = client.get("/papers/", {"q": "difusion Transfomer"}).content.decode()
+
+    assert 'Did you mean <a href="?q=diffusion%20transformer">diffusion transformer</a>?' in page
+
+
+def test_a_search_in_the_papers_words_offers_no_other_spelling(client, papers):
+    page = client.get("/papers/", {"q": "diffusion transformer"}).content.decode()
+
+    assert "Did you mean" not in page
