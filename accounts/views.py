@@ -292,6 +292,7 @@ def start(request, subscriber):
     context = {
         "subscriber": subscriber,
         "papers": selectors.subscriber_onboarding_papers(subscriber=subscriber),
+        "unknown_words": selectors.subscriber_unknown_words(subscriber=subscriber),
     }
     return render(request, "accounts/start.html", context)
 

@@ -19,6 +19,18 @@ def test_it_offers_recent_papers_close_to_the_interests(signed_in, papers):
 
 
 @pytest.mark.django_db
+def test_a_new_reader_whose_interest_is_misspelled_is_told_what_it_probably_means(
+    signed_in, subscriber, papers
+):
+    subscriber.interests.update(phrase="speech recogniton")
+
+    page = signed_in.get("/account/start/").content.decode()
+
+    assert "No paper uses “recogniton” (in “speech recogniton”)" in page
+    assert "did you mean “recognition”?" in page
+
+
+@pytest.mark.django_db
 def test_a_rated_paper_stays_on_the_page_marked(signed_in, subscriber, papers):
     first, *_ = listed_ids(signed_in.get("/account/start/").content.decode())
     response = signed_in.post(f"/account/ratings/{first}/less/", {"next": "/account/start/"})
