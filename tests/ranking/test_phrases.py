@@ -187,3 +187,20 @@ def test_a_phrase_matches_the_same_papers_however_its_reader_hyphenates_it():
     # "out of distribution" would be only "distribution": read as the papers' compound.
     assert titles(rank(index, [("out of distribution", False)])) == ["Robust detectors"]
     assert titles(rank(index, [("on device", False)])) == ["Models on device"]
+
+
+def test_accented_and_ligature_spellings_meet_their_plain_ones():
+    papers = [
+        ("Poincaré embeddings for hierarchies", "Hyperbolic space embeds trees."),
+        ("Hyperbolic graph networks", "Poincare ball models of graphs."),
+        ("Parameter-efficient ﬁne-tuning", "We ﬁne-tune adapters only."),
+        ("Fine-tuning language models", "Full fine-tuning of every weight."),
+    ]
+    index = PaperIndex.fit([t for t, _ in papers], [a for _, a in papers])
+
+    poincare = {*titles(rank(index, [("Poincare", False)]))}
+    accented = {*titles(rank(index, [("Poincaré", False)]))}
+    fine_tuning = {*titles(rank(index, [("fine-tuning", False)]))}
+
+    assert poincare == accented == {papers[0][0], papers[1][0]}
+    assert fine_tuning == {papers[2][0], papers[3][0]}
