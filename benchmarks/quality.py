@@ -12,9 +12,9 @@ fold picks the grid point best on the other personas and is scored on its own, s
 out-of-fold mean is what a setting is worth on readers it was not tuned on. Then the
 precision of what is sent (share of papers graded >= 1 among those a size-10 digest
 holds, the floor on) against plain TF-IDF's top 10, the keywords spelled other ways
-(``SPELLINGS``) or only the first one or two of them, readers of two fields (two
-personas' keywords together), near-duplicate demotion, a reader's ratings (five rated
-papers, and 2 to 8) and how many of ten slots a single like changes.
+(``SPELLINGS``), only the first one or two of them or all typed as one phrase, readers of
+two fields (two personas' keywords together), near-duplicate demotion, a reader's ratings
+(five rated papers, and 2 to 8) and how many of ten slots a single like changes.
 """
 
 from __future__ import annotations
@@ -559,6 +559,7 @@ def main(argv=None):
         for name, spell in SPELLINGS.items()
     }
     fewer = {n: ours_and_plain(lambda keywords, n=n: keywords[:n]) for n in (1, 2)}
+    one_phrase = ours_and_plain(lambda keywords: [" and ".join(keywords)])
     readers, reader_grades = two_field_readers(personas, qrels)
     two_fields = {
         "ours": ranker.rank(readers),
@@ -573,6 +574,8 @@ def main(argv=None):
         + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in respelled.items())
         + "\nfewer interests (each persona's first keywords only; graded for all of them): "
         + ", ".join(f"first {n} {ours:.3f} ({plain:.3f})" for n, (ours, plain) in fewer.items())
+        + f'\none phrase (each persona\'s keywords typed as one interest, joined by "and"): '
+        f"{one_phrase[0]:.3f} ({one_phrase[1]:.3f})"
         + f"\ntwo fields (each persona's keywords with the next one's, graded for either): "
         f"{mean(two_field_ndcg['ours']):.3f} ({mean(two_field_ndcg['tfidf']):.3f}), "
         f"{two_field_below}/{len(readers)} below plain TF-IDF; a paper of each field in the "

@@ -1,0 +1,37 @@
+import pytest
+
+from digest.ranking import interest_parts
+
+from .conftest import rank, titles
+
+
+def test_a_list_typed_as_one_interest_ranks_as_its_items_typed_apart(sample_index):
+    one_line = rank(sample_index, [("speech recognition and image generation", False)])
+    apart = rank(sample_index, [("speech recognition", False), ("image generation", False)])
+
+    assert one_line and titles(one_line) == titles(apart)
+
+
+@pytest.mark.parametrize(
+    ("typed", "read_as"),
+    [
+        ("object detection and image segmentation", ["object detection", "image segmentation"]),
+        ("survey and review and tutorial", ["survey", "review", "tutorial"]),
+        ("GNNs, graph transformers; PTQ", ["GNNs", "graph transformers", "PTQ"]),
+        ("vision and language", ["vision and language"]),
+        ("speech recognition and synthesis", ["speech recognition and synthesis"]),
+        ("LLMs for mathematics", ["LLMs for mathematics"]),
+        (
+            "efficient inference of large language models (on edge devices)",
+            ["efficient inference", "large language models", "edge devices"],
+        ),
+    ],
+)
+def test_a_typed_interest_is_read_as_the_topics_it_lists(typed, read_as):
+    assert interest_parts(typed) == read_as
+
+
+def test_a_reader_who_describes_their_interest_in_a_sentence_gets_a_digest(sample_index):
+    described = "efficient attention for long sequences in large language models"
+
+    assert rank(sample_index, [(described, False)])
