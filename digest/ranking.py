@@ -6,8 +6,8 @@ alone. The daily run and the benchmarks call the same entry points:
 - ``PaperIndex.fit(titles, abstracts)`` fits the model on the paper history: stemmed
   words and two-word phrases (so multi-word keywords match as phrases), with the
   history's hyphenated compounds matching their unhyphenated spellings, sublinear TF-IDF;
-- ``Profiles.build(...)`` gathers subscribers' interests, exclusions, papers already sent
-  and ratings into sparse matrices;
+- ``Profiles.build(...)`` gathers subscribers' interests (each typed phrase read as the
+  topics it lists), exclusions, papers already sent and ratings into sparse matrices;
 - ``recommend(index, profiles, candidates)`` scores every subscriber against the candidate
   papers in one sparse matrix product per chunk of subscribers, and keeps each
   subscriber's best papers above a minimum score;
