@@ -1560,20 +1560,21 @@ def search(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rows of the (at most ``limit``) papers matching ``query``, best first, and scores.
 
-    The query is scored as an interest phrase is in ``recommend``: its cosine with a paper
-    that holds at least ``floor`` of its information, more where it is in the lead; only
-    papers sharing a term with it are scored.
+    The query is scored as an interest is in ``recommend``: the topics it lists (see
+    ``interest_parts``), each by its cosine with a paper that holds at least ``floor`` of
+    its information, more where it is in the lead; only papers sharing a term with it are
+    scored.
     """
-    query = index.as_written(query)
-    vector = index.phrase_vectors([index.expanded(query)])
-    if not vector.nnz:
+    parts = [index.as_written(part) for part in interest_parts(query)]
+    vectors = index.phrase_vectors([index.expanded(part) for part in parts])
+    if not vectors.nnz:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    sharing = np.unique(index.matrix[:, vector.indices].tocoo().row)
+    sharing = np.unique(index.matrix[:, np.unique(vectors.indices)].tocoo().row)
     by_term = index.matrix[sharing].T.tocsr()
-    matched = _matched(index.matches([query], sharing, floor))
+    matched = _matched(index.matches(parts, sharing, floor))
     if lead_weight:
-        matched = matched + lead_weight * index.lead_shares([query], sharing)[1].multiply(matched)
-    scores = (vector @ by_term).multiply(matched).toarray().ravel()
+        matched = matched + lead_weight * index.lead_shares(parts, sharing)[1].multiply(matched)
+    scores = np.asarray((vectors @ by_term).multiply(matched).sum(axis=0)).ravel()
     best = np.argsort(-scores, kind="stable")[:limit]
     best = best[scores[best] > 0]
     return sharing[best], scores[best].astype(np.float32)

@@ -92,3 +92,12 @@ def test_a_search_in_the_papers_words_offers_no_other_spelling(client, papers):
     page = client.get("/papers/", {"q": "diffusion transformer"}).content.decode()
 
     assert "Did you mean" not in page
+
+
+def test_a_search_listing_two_topics_finds_the_papers_of_each(client, papers):
+    speech = titles(client.get("/papers/", {"q": "speech recognition"}))
+    images = titles(client.get("/papers/", {"q": "image generation"}))
+
+    both = titles(client.get("/papers/", {"q": "speech recognition and image generation"}))
+
+    assert speech[0] in both and images[0] in both
