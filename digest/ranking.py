@@ -1246,7 +1246,9 @@ def interest_parts(phrase: str) -> list[str]:
 
 
 def _kept_count(text: str) -> int:
-    return sum(map(_is_kept, _tokens(text)))
+    """How many words a text has, stop words and one-letter words aside, each piece of a
+    hyphenated word counting ("teacher-student" two)."""
+    return sum(_is_kept(piece) for token in _tokens(text) for piece in token.split("-"))
 
 
 def _runs_of_kept(words: list[str]) -> list[str]:
