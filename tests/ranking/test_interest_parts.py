@@ -17,6 +17,7 @@ def test_a_list_typed_as_one_interest_ranks_as_its_items_typed_apart(sample_inde
     [
         ("object detection and image segmentation", ["object detection", "image segmentation"]),
         ("survey and review and tutorial", ["survey", "review", "tutorial"]),
+        ("knowledge distillation & teacher-student", ["knowledge distillation", "teacher-student"]),
         ("GNNs, graph transformers; PTQ", ["GNNs", "graph transformers", "PTQ"]),
         ("vision and language", ["vision and language"]),
         ("speech recognition and synthesis", ["speech recognition and synthesis"]),
