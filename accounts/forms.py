@@ -13,14 +13,18 @@ PHRASE_MIN, PHRASE_MAX = 2, 100
 INTEREST_EXAMPLES = "speech recognition, diffusion transformers\nprotein folding"
 
 
-def parse_interests(text: str) -> list[str]:
-    """Phrases separated by commas or new lines: stripped, without empties or repeats."""
-    phrases, seen = [], set()
+def parse_interests(text: str) -> list[tuple[str, bool]]:
+    """``(phrase, excluded)`` for each phrase separated by commas or new lines: stripped,
+    without empties or repeats; a phrase written with a leading minus ("-survey") is a
+    topic to keep out, as in a search engine."""
+    interests, seen = [], set()
     for raw in re.split(r"[,\n;]", text):
-        phrase = " ".join(raw.split())
+        excluded = raw.strip().startswith("-")
+        phrase = " ".join(raw.strip().removeprefix("-").split())
         if phrase and phrase.lower() not in seen:
             seen.add(phrase.lower())
-            phrases.append(phrase)
+            interests.append((phrase, excluded))
+    phrases = [phrase for phrase, _ in interests]
     for phrase in phrases:
         validate_visible(phrase)
     too_short = [p for p in phrases if len(p) < PHRASE_MIN]
@@ -38,17 +42,17 @@ def parse_interests(text: str) -> list[str]:
         raise ValidationError(
             f"You can follow at most {MAX_INTERESTS} interests; this list has {len(phrases)}."
         )
-    return phrases
+    return interests
 
 
 class InterestsField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 3, "placeholder": INTEREST_EXAMPLES})
 
     def clean(self, value):
-        phrases = parse_interests(super().clean(value) or "")
-        if self.required and not phrases:
+        interests = parse_interests(super().clean(value) or "")
+        if self.required and not interests:
             raise ValidationError(self.error_messages["required"], code="required")
-        return phrases
+        return interests
 
 
 class EmailAddressField(forms.EmailField):
@@ -111,7 +115,8 @@ class SubscribeForm(NoColonMixin, forms.Form):
     )
     interests = InterestsField(
         label="Your interests",
-        help_text="Keywords or phrases, separated by commas or new lines.",
+        help_text="Keywords or phrases, separated by commas or new lines; a minus keeps a "
+        "topic out (-survey).",
         error_messages={"required": "Tell us at least one topic you want papers about."},
     )
     frequency = forms.ChoiceField(
@@ -176,7 +181,7 @@ class EmailForm(NoColonMixin, forms.Form):
 class AddInterestsForm(NoColonMixin, forms.Form):
     phrases = InterestsField(
         label="Add interests",
-        help_text="Comma- or line-separated.",
+        help_text="Comma- or line-separated; a minus keeps a topic out (-survey).",
         error_messages={"required": "Type at least one keyword or phrase."},
     )
     excluded = forms.BooleanField(required=False, label="Exclude these (keep them out)")
@@ -186,9 +191,10 @@ class AddInterestsForm(NoColonMixin, forms.Form):
         self.subscriber = subscriber
 
     def clean_phrases(self):
-        phrases = self.cleaned_data["phrases"]
+        """The ``(phrase, excluded)`` the reader does not follow yet."""
+        interests = self.cleaned_data["phrases"]
         existing = {p.lower() for p in self.subscriber.interests.values_list("phrase", flat=True)}
-        new = [p for p in phrases if p.lower() not in existing]
+        new = [(p, excluded) for p, excluded in interests if p.lower() not in existing]
         if not new:
             raise ValidationError("You follow all of these already.")
         if len(existing) + len(new) > MAX_INTERESTS:

@@ -41,7 +41,7 @@ def subscriber_queue_confirmation(*, subscriber: Subscriber) -> None:
 def subscriber_subscribe(
     *,
     email: str,
-    interests: list[str],
+    interests: list[tuple[str, bool]],
     frequency: str = Subscriber.Frequency.DAILY,
     weekly_day: int = 0,
     send_hour: int = 7,
@@ -49,11 +49,11 @@ def subscriber_subscribe(
 ) -> Subscriber:
     """Sign up ``email`` (double opt-in) and queue the confirmation email.
 
-    A new address gets the given interests; a still pending one keeps those it has and
-    gets the new ones added (up to ``MAX_INTERESTS``), so nobody can replace another
-    person's choice by subscribing their address again; a confirmed one keeps its own
-    (they are changed on the account page) and gets a link that signs it in and
-    re-activates it. The caller tells the visitor the same thing in every case.
+    A new address gets the given ``(phrase, excluded)`` interests; a still pending one
+    keeps those it has and gets the new ones added (up to ``MAX_INTERESTS``), so nobody can
+    replace another person's choice by subscribing their address again; a confirmed one
+    keeps its own (they are changed on the account page) and gets a link that signs it in
+    and re-activates it. The caller tells the visitor the same thing in every case.
     The delivery choices are stored for a new address only.
     """
     with transaction.atomic():
@@ -72,10 +72,10 @@ def subscriber_subscribe(
         )
         if subscriber.status == Subscriber.Status.PENDING:
             have = {p.lower() for p in subscriber.interests.values_list("phrase", flat=True)}
-            new = [p for p in interests if p.lower() not in have][: MAX_INTERESTS - len(have)]
-            Interest.objects.bulk_create(
-                [Interest(subscriber=subscriber, phrase=phrase) for phrase in new]
-            )
+            new = [(p, e) for p, e in interests if p.lower() not in have][
+                : MAX_INTERESTS - len(have)
+            ]
+            interests_add(subscriber=subscriber, interests=new)
     subscriber_queue_confirmation(subscriber=subscriber)
     return subscriber
 
@@ -211,9 +211,10 @@ def subscriber_delete(*, subscriber: Subscriber) -> None:
         subscriber.delete()
 
 
-def interests_add(*, subscriber: Subscriber, phrases: list[str], excluded: bool = False) -> None:
+def interests_add(*, subscriber: Subscriber, interests: list[tuple[str, bool]]) -> None:
+    """Add ``(phrase, excluded)`` interests."""
     Interest.objects.bulk_create(
-        [Interest(subscriber=subscriber, phrase=p, excluded=excluded) for p in phrases]
+        [Interest(subscriber=subscriber, phrase=p, excluded=e) for p, e in interests]
     )
 
 

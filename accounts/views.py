@@ -323,8 +323,10 @@ def interests_add(request, subscriber):
         return _account_page(request, subscriber, status=400, add_form=form)
     services.interests_add(
         subscriber=subscriber,
-        phrases=form.cleaned_data["phrases"],
-        excluded=form.cleaned_data["excluded"],
+        interests=[
+            (phrase, excluded or form.cleaned_data["excluded"])
+            for phrase, excluded in form.cleaned_data["phrases"]
+        ],
     )
     messages.success(request, "Interests added; the preview below is updated.")
     return redirect("accounts:account")

@@ -23,6 +23,14 @@ def test_it_adds_excluded_interests(signed_in, subscriber):
 
 
 @pytest.mark.django_db
+def test_a_topic_added_with_a_minus_is_excluded(signed_in, subscriber):
+    signed_in.post("/account/interests/", {"phrases": "-survey, robot learning"})
+
+    assert subscriber.interests.get(phrase="survey").excluded
+    assert not subscriber.interests.get(phrase="robot learning").excluded
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -37,6 +37,18 @@ def test_it_stores_a_pending_subscriber_and_emails_a_confirmation_link(client):
 
 
 @pytest.mark.django_db
+def test_a_topic_typed_with_a_minus_is_kept_out_not_followed(client):
+    subscribe(client, interests="large language models, -survey, - benchmarks")
+
+    interests = Subscriber.objects.get(email="new@example.org").interests
+    assert sorted(interests.values_list("phrase", "excluded")) == [
+        ("benchmarks", True),
+        ("large language models", False),
+        ("survey", True),
+    ]
+
+
+@pytest.mark.django_db
 def test_it_says_the_same_for_a_known_address_and_keeps_its_interests(client, subscriber):
     known = subscribe(client, email="READER@example.org", interests="knitting")
     fresh = subscribe(client, email="someone-else@example.org", interests="knitting")
