@@ -1,11 +1,14 @@
 // While typing an interest, suggest phrases that last week's papers use, with their counts.
 "use strict";
 
-// The phrase being typed: the text between the last comma or new line and the caret.
+// The phrase being typed: the text between the last comma or new line and the caret, and
+// its leading minus (a topic to keep out) apart.
 function currentPhrase(box) {
   const before = box.value.slice(0, box.selectionStart);
   const start = Math.max(before.lastIndexOf(","), before.lastIndexOf("\n"), before.lastIndexOf(";")) + 1;
-  return { start, end: box.selectionStart, text: before.slice(start).trim() };
+  const typed = before.slice(start).trim();
+  const minus = typed.startsWith("-") ? "-" : "";
+  return { start, end: box.selectionStart, minus, text: typed.slice(minus.length).trim() };
 }
 
 function useSuggestion(box, phrase) {
@@ -13,8 +16,9 @@ function useSuggestion(box, phrase) {
   const head = box.value.slice(0, current.start);
   const tail = box.value.slice(current.end);
   const spacer = head && !/[\n ]$/.test(head) ? " " : "";
-  box.value = `${head}${spacer}${phrase}, ${tail.replace(/^[ ,]+/, "")}`;
-  const caret = head.length + spacer.length + phrase.length + 2;
+  const chosen = current.minus + phrase;
+  box.value = `${head}${spacer}${chosen}, ${tail.replace(/^[ ,]+/, "")}`;
+  const caret = head.length + spacer.length + chosen.length + 2;
   box.focus();
   box.setSelectionRange(caret, caret);
 }

@@ -86,6 +86,10 @@ def test_typing_an_interest_suggests_phrases_of_recent_papers(
     suggestion.click()
     expect(box).to_have_value("robot learning, speech recognition, ")
 
+    box.fill("robot learning, -surv")
+    page.get_by_role("button", name=re.compile(r"^survey \d+ papers?$")).click()
+    expect(box).to_have_value("robot learning, -survey, ")
+
 
 def test_after_confirming_a_reader_rates_a_few_papers_for_the_first_digest(
     page, live_server, screenshot, corpus
