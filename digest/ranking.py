@@ -623,9 +623,9 @@ class PaperIndex:
         return " ".join(written)
 
     def unknown_words(self, text: str) -> dict[str, str | None]:
-        """Each word of ``text`` (of four letters or more) no paper uses, with the word
-        papers use that it is probably a misspelling of ("transfomer": "transformer"), or
-        None: the most similar of the words with its first letter, if similar enough
+        """Each word of ``text`` (of four letters or more, as typed) no paper uses, with the
+        word papers use that it is probably a misspelling of ("transfomer": "transformer"),
+        or None: the most similar of the words with its first letter, if similar enough
         (``SPELLING_CUTOFF``)."""
         analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
         unknown = {}
@@ -635,7 +635,8 @@ class PaperIndex:
                 close = difflib.get_close_matches(
                     word, self._words_by_initial.get(word[0], ()), n=1, cutoff=SPELLING_CUTOFF
                 )
-                unknown[word] = close[0] if close else None
+                typed = re.search(rf"(?<![a-z0-9]){word}(?![a-z0-9])", text, re.IGNORECASE)
+                unknown[typed[0] if typed else word] = close[0] if close else None
         return unknown
 
     @cached_property

@@ -1,6 +1,6 @@
-def test_a_misspelled_word_is_named_with_the_word_the_papers_use(sample_index):
+def test_a_misspelled_word_is_named_as_typed_with_the_word_the_papers_use(sample_index):
     assert sample_index.unknown_words("Transfomer models for difusion") == {
-        "transfomer": "transformer",
+        "Transfomer": "transformer",
         "difusion": "diffusion",
     }
 
