@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts import links
 from digest import selectors
-from digest.ranking import LIKED_PREFIX
+from digest.ranking import LIKED_PREFIX, interest_parts
 
 register = template.Library()
 
@@ -38,6 +38,14 @@ def reasons(terms: list[str] | None) -> Reasons:
             short_title(t.removeprefix(LIKED_PREFIX)) for t in terms if t.startswith(LIKED_PREFIX)
         ],
     )
+
+
+@register.filter
+def read_as(phrase: str) -> list[str]:
+    """The topics an interest is read as when it is not read as typed ("object detection
+    and image segmentation": two; see ``digest.ranking.interest_parts``), else none."""
+    parts = interest_parts(phrase)
+    return parts if parts != [" ".join(phrase.split())] else []
 
 
 @register.simple_tag

@@ -174,3 +174,15 @@ def test_the_account_names_interest_words_no_paper_uses_and_what_they_probably_m
         "No paper uses “visuomotor” (in “visuomotor policies”), so it matches nothing yet." in page
     )
     assert "No paper uses “speech”" not in page and "“recognition”" not in page
+
+
+@pytest.mark.django_db
+def test_the_account_shows_the_topics_a_listed_interest_is_read_as(signed_in, subscriber):
+    signed_in.post(
+        "/account/interests/", {"phrases": "object detection and image segmentation\nrobotics"}
+    )
+
+    page = signed_in.get("/account/").content.decode()
+
+    assert "read as object detection · image segmentation" in page
+    assert page.count("read as ") == 1  # not for "robotics" or "speech recognition"
