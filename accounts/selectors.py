@@ -4,6 +4,7 @@ import hashlib
 import re
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -96,15 +97,20 @@ class UnknownWord:
     probably: str | None
 
 
-def subscriber_unknown_words(*, subscriber: Subscriber) -> list[UnknownWord]:
-    """The words of the reader's interests that no paper uses, each with the word it is
-    probably a misspelling of: such a word matches nothing. Reads the ``interests``
-    (prefetched on the account page)."""
+def interests_unknown_words(*, phrases: Iterable[str]) -> list[UnknownWord]:
+    """The words of these interests that no paper uses, each with the word it is probably a
+    misspelling of: such a word matches nothing."""
     return [
-        UnknownWord(interest.phrase, word, probably)
-        for interest in subscriber.interests.all()
-        for word, probably in unknown_words(interest.phrase).items()
+        UnknownWord(phrase, word, probably)
+        for phrase in phrases
+        for word, probably in unknown_words(phrase).items()
     ]
+
+
+def subscriber_unknown_words(*, subscriber: Subscriber) -> list[UnknownWord]:
+    """``interests_unknown_words`` of the reader's interests (``interests`` prefetched on
+    the account page)."""
+    return interests_unknown_words(phrases=[i.phrase for i in subscriber.interests.all()])
 
 
 def subscriber_last_sent(*, subscriber: Subscriber) -> int | None:

@@ -119,12 +119,13 @@ def subscribe(request):
             form.add_error(None, TOO_MANY)
             return _subscribe_page(request, form, status=429)
         if form.is_valid():
+            interests = form.cleaned_data["interests"]
             services.subscriber_subscribe(
-                email=form.cleaned_data["email"],
-                interests=form.cleaned_data["interests"],
-                **form.delivery(),
+                email=form.cleaned_data["email"], interests=interests, **form.delivery()
             )
-            return render(request, "accounts/check_inbox.html")
+            # From what was typed only, so the page is the same for a known address.
+            typed = selectors.interests_unknown_words(phrases=[p for p, _ in interests])
+            return render(request, "accounts/check_inbox.html", {"unknown_words": typed})
     return _subscribe_page(request, form)
 
 

@@ -258,3 +258,12 @@ def test_it_refuses_invisible_and_control_characters_in_interests(client, intere
 def test_interests_in_other_scripts_are_welcome(client):
     subscribe(client, interests="Spracherkennung für Größen, 音声認識, تعلم الآلة")
     assert Interest.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_check_inbox_page_names_typed_words_no_paper_uses(client, papers):
+    page = subscribe(client, interests="robot learning, difusion models").content.decode()
+
+    assert "Check your inbox" in page
+    assert "No paper uses “difusion” (in “difusion models”)" in page
+    assert "did you mean “diffusion”?" in page
