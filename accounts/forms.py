@@ -19,8 +19,9 @@ def parse_interests(text: str) -> list[tuple[str, bool]]:
     topic to keep out, as in a search engine."""
     interests, seen = [], set()
     for raw in re.split(r"[,\n;]", text):
-        excluded = raw.strip().startswith("-")
-        phrase = " ".join(raw.strip().removeprefix("-").split())
+        raw = raw.strip()
+        excluded = raw.startswith("-")
+        phrase = " ".join(raw.removeprefix("-").split())
         if phrase and phrase.lower() not in seen:
             seen.add(phrase.lower())
             interests.append((phrase, excluded))

@@ -135,12 +135,8 @@ def two_field_readers(personas, qrels) -> tuple[list[dict], dict[str, dict[str, 
                 "fields": (first["id"], second["id"]),
             }
         )
-        grades[pid] = {
-            key: max(
-                qrels.get(first["id"], {}).get(key, 0), qrels.get(second["id"], {}).get(key, 0)
-            )
-            for key in {**qrels.get(first["id"], {}), **qrels.get(second["id"], {})}
-        }
+        one, other = qrels.get(first["id"], {}), qrels.get(second["id"], {})
+        grades[pid] = {key: max(one.get(key, 0), other.get(key, 0)) for key in {**one, **other}}
     return readers, grades
 
 
@@ -652,8 +648,8 @@ def main(argv=None):
         f"{int((folds5 < tfidf).sum())}/{len(ids)} below tfidf; paper subsets "
         f"{subset_margin.mean():+.3f}, {by_subset[:, 3].mean():.1f} below; P@5 "
         f"{means['ours']['P@5']:.2f} R@20 {means['ours']['R@20']:.2f}; sent precision "
-        f"{sent_precision:.2f} (tfidf "
-        f"{tfidf_precision:.2f}; daily {daily:.2f}, tfidf {tfidf_daily:.2f}); respelled "
+        f"{sent_precision:.2f} (tfidf {tfidf_precision:.2f}; daily {daily:.2f}, tfidf "
+        f"{tfidf_daily:.2f}); respelled "
         f"min {min(ours for ours, _ in respelled.values()):.3f}; feedback "
         f"{after - before:+.3f}; one like replaces "
         f"{np.mean(replaced):.1f} of {SIZE} (most {max(replaced)})"

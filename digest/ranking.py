@@ -1239,10 +1239,10 @@ def interest_parts(phrase: str) -> list[str]:
         if len(items) == 2 and min(map(_kept_count, items)) < 2:
             items = [piece]
         for item in items:
-            if _kept_count(item) >= LONG_PHRASE:
-                runs = re.split(r"\s+", item.strip())
-                parts += _runs_of_kept([w.strip(string.punctuation) for w in runs])
-            elif _kept_count(item):
+            count = _kept_count(item)
+            if count >= LONG_PHRASE:
+                parts += _runs_of_kept([w.strip(string.punctuation) for w in item.split()])
+            elif count:
                 parts.append(" ".join(item.split()))
     return parts
 
@@ -1257,7 +1257,7 @@ def _runs_of_kept(words: list[str]) -> list[str]:
     """The runs of words with no stop word (or empty word) among them."""
     runs, run = [], []
     for word in [*words, ""]:
-        if word and _tokens(word) and all(map(_is_kept, _tokens(word))):
+        if (tokens := _tokens(word)) and all(map(_is_kept, tokens)):
             run.append(word)
         elif run:
             runs.append(" ".join(run))

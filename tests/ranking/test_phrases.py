@@ -121,7 +121,7 @@ def test_a_british_spelling_meets_the_american_only_where_the_papers_write_it():
         ("Dialog state tracking", "We track the state of a task-oriented dialog."),
         ("Dialogue agents that ask", "An agent asks questions in a dialogue."),
     ]
-    index = PaperIndex.fit([t for t, _ in papers], [a for _, a in papers])
+    index = PaperIndex.fit(*zip(*papers, strict=True))
 
     quantized = titles(rank(index, [("quantisation", False)]))
     supervised = titles(rank(index, [("supervised", False)]))
@@ -196,7 +196,7 @@ def test_accented_and_ligature_spellings_meet_their_plain_ones():
         ("Parameter-efficient ﬁne-tuning", "We ﬁne-tune adapters only."),
         ("Fine-tuning language models", "Full fine-tuning of every weight."),
     ]
-    index = PaperIndex.fit([t for t, _ in papers], [a for _, a in papers])
+    index = PaperIndex.fit(*zip(*papers, strict=True))
 
     poincare = {*titles(rank(index, [("Poincare", False)]))}
     accented = {*titles(rank(index, [("Poincaré", False)]))}
