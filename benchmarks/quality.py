@@ -12,7 +12,8 @@ fold picks the grid point best on the other personas and is scored on its own, s
 out-of-fold mean is what a setting is worth on readers it was not tuned on. Then the
 precision of what is sent (share of papers graded >= 1 among those a size-10 digest
 holds, the floor on) against plain TF-IDF's top 10, the keywords spelled other ways
-(``SPELLINGS``), only the first one or two of them or all typed as one phrase, readers of
+(``SPELLINGS``), only the first one or two of them or typed as one phrase, as requests
+("papers on ...") or as a sentence (``PHRASINGS``), readers of
 two fields (two personas' keywords together), near-duplicate demotion, a reader's ratings
 (five rated papers, and 2 to 8) and how many of ten slots a single like changes.
 """
@@ -119,6 +120,17 @@ SPELLINGS = {
 """Other ways readers spell the same interests ("LLM agent", "LLM-agents", "out of
 distribution", "vit", "quantisation"): each persona's keywords re-spelled one way, to see
 that the ranking does not depend on it."""
+
+
+PHRASINGS = {
+    "one phrase": lambda keywords: [" and ".join(keywords)],
+    "papers on X": lambda keywords: [f"papers on {k}" for k in keywords],
+    "X papers": lambda keywords: [f"{k} papers" for k in keywords],
+    "I'm interested in X": lambda keywords: [f"I'm interested in {k}" for k in keywords],
+    "a sentence": lambda keywords: [f"I want papers about {', '.join(keywords)}"],
+}
+"""Other ways readers type the same interests: all in one phrase joined by "and", each
+asked for rather than named, or all in one sentence."""
 
 
 def two_field_readers(personas, qrels) -> tuple[list[dict], dict[str, dict[str, int]]]:
@@ -555,7 +567,7 @@ def main(argv=None):
         for name, spell in SPELLINGS.items()
     }
     fewer = {n: ours_and_plain(lambda keywords, n=n: keywords[:n]) for n in (1, 2)}
-    one_phrase = ours_and_plain(lambda keywords: [" and ".join(keywords)])
+    phrased = {name: ours_and_plain(phrasing) for name, phrasing in PHRASINGS.items()}
     readers, reader_grades = two_field_readers(personas, qrels)
     two_fields = {
         "ours": ranker.rank(readers),
@@ -570,8 +582,8 @@ def main(argv=None):
         + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in respelled.items())
         + "\nfewer interests (each persona's first keywords only; graded for all of them): "
         + ", ".join(f"first {n} {ours:.3f} ({plain:.3f})" for n, (ours, plain) in fewer.items())
-        + f'\none phrase (each persona\'s keywords typed as one interest, joined by "and"): '
-        f"{one_phrase[0]:.3f} ({one_phrase[1]:.3f})"
+        + "\nphrasings (each persona's keywords typed another way; see PHRASINGS): "
+        + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in phrased.items())
         + f"\ntwo fields (each persona's keywords with the next one's, graded for either): "
         f"{mean(two_field_ndcg['ours']):.3f} ({mean(two_field_ndcg['tfidf']):.3f}), "
         f"{two_field_below}/{len(readers)} below plain TF-IDF; a paper of each field in the "
@@ -650,7 +662,8 @@ def main(argv=None):
         f"{means['ours']['P@5']:.2f} R@20 {means['ours']['R@20']:.2f}; sent precision "
         f"{sent_precision:.2f} (tfidf {tfidf_precision:.2f}; daily {daily:.2f}, tfidf "
         f"{tfidf_daily:.2f}); respelled "
-        f"min {min(ours for ours, _ in respelled.values()):.3f}; feedback "
+        f"min {min(ours for ours, _ in respelled.values()):.3f}, rephrased min "
+        f"{min(ours for ours, _ in phrased.values()):.3f}; feedback "
         f"{after - before:+.3f}; one like replaces "
         f"{np.mean(replaced):.1f} of {SIZE} (most {max(replaced)})"
     )
