@@ -13,13 +13,22 @@ PHRASE_MIN, PHRASE_MAX = 2, 100
 INTEREST_EXAMPLES = "speech recognition, diffusion transformers\nprotein folding"
 
 
+_LIST_MARKER = re.compile(r"^\s*(?:[*•·‣◦–—]|\d{1,2}[.)])\s+")
+_DASH_MARKER = re.compile(r"^\s*-\s+", re.MULTILINE)
+
+
 def parse_interests(text: str) -> list[tuple[str, bool]]:
     """``(phrase, excluded)`` for each phrase separated by commas or new lines: stripped,
     without empties or repeats; a phrase written with a leading minus ("-survey") is a
-    topic to keep out, as in a search engine."""
+    topic to keep out, as in a search engine. A pasted list's markers are not part of its
+    lines ("• speech recognition", "2) protein folding"), dashes included when every line
+    of two or more starts with one ("- speech recognition")."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and all(_DASH_MARKER.match(line) for line in lines):
+        text = _DASH_MARKER.sub("", text)
     interests, seen = [], set()
     for raw in re.split(r"[,\n;]", text):
-        raw = raw.strip()
+        raw = _LIST_MARKER.sub("", raw).strip()
         excluded = raw.startswith("-")
         phrase = " ".join(raw.removeprefix("-").split())
         if phrase and phrase.lower() not in seen:
@@ -158,6 +167,14 @@ class SubscribeForm(NoColonMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _weekday_only_for_weekly(self, "frequency")
+
+    def clean_interests(self):
+        interests = self.cleaned_data["interests"]
+        if all(excluded for _, excluded in interests):
+            raise ValidationError(
+                "A leading minus keeps a topic out; name at least one topic to follow."
+            )
+        return interests
 
     def clean(self):
         """Left empty (no JavaScript, older clients), the delivery fields get the defaults."""

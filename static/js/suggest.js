@@ -2,13 +2,13 @@
 "use strict";
 
 // The phrase being typed: the text between the last comma or new line and the caret, and
-// its leading minus (a topic to keep out) apart.
+// what leads it apart: a list marker ("- ", "• ", "2. ") and a minus (a topic to keep out).
 function currentPhrase(box) {
   const before = box.value.slice(0, box.selectionStart);
   const start = Math.max(before.lastIndexOf(","), before.lastIndexOf("\n"), before.lastIndexOf(";")) + 1;
   const typed = before.slice(start).trim();
-  const minus = typed.startsWith("-") ? "-" : "";
-  return { start, end: box.selectionStart, minus, text: typed.slice(minus.length).trim() };
+  const lead = typed.match(/^(?:(?:[-*•·‣◦–—]|\d{1,2}[.)])\s+)?-?/)[0];
+  return { start, end: box.selectionStart, lead, text: typed.slice(lead.length).trim() };
 }
 
 function useSuggestion(box, phrase) {
@@ -16,7 +16,7 @@ function useSuggestion(box, phrase) {
   const head = box.value.slice(0, current.start);
   const tail = box.value.slice(current.end);
   const spacer = head && !/[\n ]$/.test(head) ? " " : "";
-  const chosen = current.minus + phrase;
+  const chosen = current.lead + phrase;
   box.value = `${head}${spacer}${chosen}, ${tail.replace(/^[ ,]+/, "")}`;
   const caret = head.length + spacer.length + chosen.length + 2;
   box.focus();

@@ -90,6 +90,10 @@ def test_typing_an_interest_suggests_phrases_of_recent_papers(
     page.get_by_role("button", name=re.compile(r"^survey \d+ papers?$")).click()
     expect(box).to_have_value("robot learning, -survey, ")
 
+    box.fill("- robot learning\n- spee")
+    page.get_by_role("button", name=re.compile(r"^speech recognition \d+ papers?$")).click()
+    expect(box).to_have_value("- robot learning\n- speech recognition, ")
+
 
 def test_after_confirming_a_reader_rates_a_few_papers_for_the_first_digest(
     page, live_server, screenshot, corpus

@@ -49,6 +49,26 @@ def test_a_topic_typed_with_a_minus_is_kept_out_not_followed(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "- large language models\n- speech recognition\n- -survey",
+        "• large language models\r\n• speech recognition\r\n• -survey",
+        "1. large language models\n2. speech recognition\n3) -survey",
+    ],
+)
+def test_a_pasted_list_follows_its_lines_not_its_markers(client, pasted):
+    subscribe(client, interests=pasted)
+
+    interests = Subscriber.objects.get(email="new@example.org").interests
+    assert sorted(interests.values_list("phrase", "excluded")) == [
+        ("large language models", False),
+        ("speech recognition", False),
+        ("survey", True),
+    ]
+
+
+@pytest.mark.django_db
 def test_it_says_the_same_for_a_known_address_and_keeps_its_interests(client, subscriber):
     known = subscribe(client, email="READER@example.org", interests="knitting")
     fresh = subscribe(client, email="someone-else@example.org", interests="knitting")
@@ -72,6 +92,7 @@ def test_it_says_the_same_for_a_known_address_and_keeps_its_interests(client, su
         ("new@example.org", ", ".join(f"topic {i}" for i in range(500)), "at most 30 interests"),
         ("new@example.org", "x" * 10_000, "at most 100 characters"),
         ("new@example.org", "ok topic, x", "at least 2 characters"),
+        ("new@example.org", "-survey, -benchmarks", "name at least one topic to follow"),
     ],
 )
 def test_it_refuses_bad_input_and_stores_nothing(client, email, interests, message):
