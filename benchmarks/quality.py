@@ -124,13 +124,14 @@ that the ranking does not depend on it."""
 
 PHRASINGS = {
     "one phrase": lambda keywords: [" and ".join(keywords)],
+    "slashes": lambda keywords: ["/".join(keywords)],
     "papers on X": lambda keywords: [f"papers on {k}" for k in keywords],
     "X papers": lambda keywords: [f"{k} papers" for k in keywords],
     "I'm interested in X": lambda keywords: [f"I'm interested in {k}" for k in keywords],
     "a sentence": lambda keywords: [f"I want papers about {', '.join(keywords)}"],
 }
-"""Other ways readers type the same interests: all in one phrase joined by "and", each
-asked for rather than named, or all in one sentence."""
+"""Other ways readers type the same interests: all in one phrase joined by "and" or by
+slashes, each asked for rather than named, or all in one sentence."""
 
 
 def two_field_readers(personas, qrels) -> tuple[list[dict], dict[str, dict[str, int]]]:

@@ -24,8 +24,12 @@ def test_a_list_typed_as_one_interest_ranks_as_its_items_typed_apart(sample_inde
         ("LLMs for mathematics", ["LLMs for mathematics"]),
         (
             "efficient inference of large language models (on edge devices)",
-            ["efficient inference", "large language models", "edge devices"],
+            ["efficient inference", "large language models", "on edge devices"],
         ),
+        ("object detection/image segmentation", ["object detection", "image segmentation"]),
+        ("pruning/quantization/distillation", ["pruning", "quantization", "distillation"]),
+        ("encoder/decoder architectures", ["encoder/decoder architectures"]),
+        ("mixture of experts (MoE)", ["mixture of experts", "MoE"]),
     ],
 )
 def test_a_typed_interest_is_read_as_the_topics_it_lists(typed, read_as):
