@@ -15,7 +15,13 @@ from django.utils import timezone
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from digest.models import Digest, Paper, Rating
-from digest.selectors import corpus, ratings_of, recommendations_for, unknown_words
+from digest.selectors import (
+    corpus,
+    match_counts,
+    ratings_of,
+    recommendations_for,
+    unknown_words,
+)
 
 from . import links
 from .models import Subscriber
@@ -111,6 +117,35 @@ def subscriber_unknown_words(*, subscriber: Subscriber) -> list[UnknownWord]:
     """``interests_unknown_words`` of the reader's interests (``interests`` prefetched on
     the account page)."""
     return interests_unknown_words(phrases=[i.phrase for i in subscriber.interests.all()])
+
+
+MATCH_COUNTS_CACHE_SECONDS = 3600
+"""Match counts are kept per index version and hour: a new paper moves them by one."""
+
+
+@dataclass(frozen=True)
+class RecentMatches:
+    papers: int
+    whole: int
+
+
+def subscriber_recent_matches(
+    *, subscriber: Subscriber, now: datetime | None = None
+) -> dict[str, RecentMatches]:
+    """Per interest the reader follows, how many papers of the last week match it and how
+    many hold all of it (``interests`` prefetched on the account page); cached."""
+    now = now or timezone.now()
+    phrases = sorted({i.phrase for i in subscriber.interests.all() if not i.excluded})
+    version = corpus().version
+    if not phrases or not version:
+        return {}
+    state = repr((version, now.replace(minute=0, second=0, microsecond=0), phrases))
+    key = f"matches:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = match_counts(phrases, now=now)
+        cache.set(key, counts, MATCH_COUNTS_CACHE_SECONDS)
+    return {phrase: RecentMatches(*counts[phrase]) for phrase in phrases if phrase in counts}
 
 
 def subscriber_last_sent(*, subscriber: Subscriber) -> int | None:

@@ -271,6 +271,7 @@ def _account_page(request, subscriber, status=200, **forms):
         "add_form": forms.get("add_form") or AddInterestsForm(subscriber=subscriber),
         "interests_formset": forms.get("interests_formset") or _interests_formset(subscriber),
         "unknown_words": selectors.subscriber_unknown_words(subscriber=subscriber),
+        "recent_matches": selectors.subscriber_recent_matches(subscriber=subscriber),
         # The preview is cached by its data (see subscriber_preview_key); the past digests
         # are a cached fragment, read and rendered only when a digest was sent since.
         "preview_key": preview_key,

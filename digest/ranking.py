@@ -714,12 +714,40 @@ class PaperIndex:
             (share[first], (row[first], paper[first])), shape=(len(phrases), len(counts))
         )
 
+    def match_counts(
+        self, phrases: Sequence[str], rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per typed phrase, how many of the papers ``rows`` match one of the interests it
+        stands for (see ``interest_parts``) as ``recommend`` reads them, and how many hold
+        one whole (see ``holding_whole``)."""
+        rows = np.asarray(rows, np.int64)
+        parts = [[self.as_written(p) for p in interest_parts(phrase)] for phrase in phrases]
+        written = [part for phrase_parts in parts for part in phrase_parts]
+        owners = np.repeat(np.arange(len(phrases)), [len(p) for p in parts])
+        of_phrase = sp.csr_matrix(
+            (np.ones(len(written), np.float32), (owners, np.arange(len(written)))),
+            shape=(len(phrases), len(written)),
+        )
+        shares = self.matches(written, rows, FLOOR)
+        presence = (self.matrix[rows].T > 0).astype(np.float32).tocsr()
+        whole = self.holding_whole(written, shares, presence)
+        return (
+            (of_phrase @ _matched(shares)).tocsr().getnnz(axis=1),
+            (of_phrase @ whole).tocsr().getnnz(axis=1),
+        )
+
     def held_whole(
         self, phrases: Sequence[str], shares: sp.csr_matrix, presence: sp.csr_matrix
     ) -> np.ndarray:
-        """Per phrase, whether some paper holds it whole: ``WHOLE`` of it in one sentence
-        (``shares``, see ``matches``) and each two words it writes next to each other also
-        next to each other (in either order) in the paper, but for generic words (see
+        """Per phrase, whether some paper holds it whole (see ``holding_whole``)."""
+        return self.holding_whole(phrases, shares, presence).getnnz(axis=1) > 0
+
+    def holding_whole(
+        self, phrases: Sequence[str], shares: sp.csr_matrix, presence: sp.csr_matrix
+    ) -> sp.csr_matrix:
+        """Phrases x papers, 1 where the paper holds the phrase whole: ``WHOLE`` of it in
+        one sentence (``shares``, see ``matches``) and each two words it writes next to each
+        other also next to each other (in either order) in the paper, but for generic words (see
         ``GENERIC``: "models" in "weather forecasting models"). So "molecular dynamics" is
         not held by a title with "a dynamic ... for molecular design"; "LLMs for
         mathematics" may be held by "LLMs ... mathematics".
@@ -760,9 +788,9 @@ class PaperIndex:
         held = (whole + (phrase_pairs @ found).multiply(whole)).tocsr()
         sizes = np.asarray(sizes)
         phrase_of = np.repeat(np.arange(len(phrases)), np.diff(held.indptr))
-        return np.bincount(
-            phrase_of[held.data >= 1 + sizes[phrase_of]], minlength=len(phrases)
-        ).astype(bool)
+        held.data = (held.data >= 1 + sizes[phrase_of]).astype(np.float32)
+        held.eliminate_zeros()
+        return held
 
     def lead_shares(
         self, phrases: Sequence[str], rows: np.ndarray

@@ -126,6 +126,23 @@ def paper_search(query: str) -> list[tuple[Paper, float]]:
     return [(papers[i], s) for i, s in zip(ids, scores.tolist(), strict=True) if i in papers]
 
 
+MATCH_WINDOW = timedelta(days=7)
+"""The recent papers over which an interest's matches are counted (see ``match_counts``)."""
+
+
+def match_counts(phrases: list[str], *, now: datetime) -> dict[str, tuple[int, int]]:
+    """Per phrase, how many papers of the index ingested in the last ``MATCH_WINDOW``
+    match it and how many hold it whole (see ``PaperIndex.match_counts``); none before
+    the first index."""
+    data = corpus()
+    if data.index is None or not phrases:
+        return {}
+    since = (now - MATCH_WINDOW).timestamp()
+    rows = np.flatnonzero(np.asarray(data.ingested_at) >= since)
+    matching, whole = data.index.match_counts(phrases, rows)
+    return {p: (int(m), int(w)) for p, m, w in zip(phrases, matching, whole, strict=True)}
+
+
 def unknown_words(text: str) -> dict[str, str | None]:
     """Each word of ``text`` no paper of the index uses, with the word it is probably a
     misspelling of (see ``PaperIndex.unknown_words``); none before the first index."""

@@ -48,6 +48,12 @@ def read_as(phrase: str) -> list[str]:
     return parts if parts != [" ".join(phrase.split())] else []
 
 
+@register.filter
+def of_phrase(by_phrase: dict, phrase: str):
+    """The entry of a mapping by interest phrase, or None (``recent_matches``)."""
+    return by_phrase.get(phrase)
+
+
 @register.simple_tag
 def rated_papers(subscriber):
     return selectors.ratings_for(subscriber=subscriber)

@@ -1,6 +1,11 @@
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import Interest
+from digest.models import Paper
 
 
 def phrases(subscriber):
@@ -186,3 +191,43 @@ def test_the_account_shows_the_topics_a_listed_interest_is_read_as(signed_in, su
 
     assert "read as object detection · image segmentation" in page
     assert page.count("read as ") == 1  # not for "robotics" or "speech recognition"
+
+
+def interest_rows(page: str) -> dict[str, str]:
+    """The text of each interest's row of the account page, by its phrase."""
+    rows = re.findall(r'<td class="phrase">.*?>([^<>]+)(.*?)</td>', page, re.S)
+    return {phrase.strip(): re.sub(r"<[^>]+>", " ", rest) for phrase, rest in rows}
+
+
+@pytest.mark.django_db
+def test_the_account_says_how_many_papers_of_the_last_week_each_interest_matches(
+    signed_in, subscriber, papers
+):
+    signed_in.post(
+        "/account/interests/", {"phrases": "protein folding, quantum error correction, -survey"}
+    )
+
+    rows = interest_rows(signed_in.get("/account/").content.decode())
+
+    matched = re.search(
+        r"(\d+) papers of the last week \((\d+) with all of it\)", rows["speech recognition"]
+    )
+    assert matched and int(matched[1]) >= int(matched[2]) >= 1
+    assert re.search(
+        r"\d+ papers? of the last week match(es)? part of it, none all of it",
+        rows["protein folding"],
+    )
+    assert "No paper of the last week matches it." in rows["quantum error correction"]
+    assert "last week" not in rows["survey"]
+
+
+@pytest.mark.django_db
+def test_papers_older_than_a_week_are_not_counted_for_an_interest(
+    signed_in, subscriber, papers, build_index
+):
+    Paper.objects.update(ingested_at=timezone.now() - timedelta(days=8))
+    build_index()
+
+    rows = interest_rows(signed_in.get("/account/").content.decode())
+
+    assert "No paper of the last week matches it." in rows["speech recognition"]
