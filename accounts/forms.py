@@ -15,12 +15,14 @@ INTEREST_EXAMPLES = "speech recognition, diffusion transformers\nprotein folding
 
 _LIST_MARKER = re.compile(r"^\s*(?:[*•·‣◦–—]|\d{1,2}[.)])\s+")
 _DASH_MARKER = re.compile(r"^\s*-\s+", re.MULTILINE)
+_NEGATION = re.compile(r"-|(?:no|not|except|excluding|exclude|without)\s+(?=\S)", re.IGNORECASE)
 
 
 def parse_interests(text: str) -> list[tuple[str, bool]]:
     """``(phrase, excluded)`` for each phrase separated by commas or new lines: stripped,
-    without empties or repeats; a phrase written with a leading minus ("-survey") is a
-    topic to keep out, as in a search engine. A pasted list's markers are not part of its
+    without empties or repeats; a phrase written with a leading minus ("-survey", as in a
+    search engine) or after "no", "not", "except", "excluding", "exclude" or "without" ("no
+    surveys") is a topic to keep out. A pasted list's markers are not part of its
     lines ("• speech recognition", "2) protein folding"), dashes included when every line
     of two or more starts with one ("- speech recognition")."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -29,8 +31,9 @@ def parse_interests(text: str) -> list[tuple[str, bool]]:
     interests, seen = [], set()
     for raw in re.split(r"[,\n;]", text):
         raw = _LIST_MARKER.sub("", raw).strip()
-        excluded = raw.startswith("-")
-        phrase = " ".join(raw.removeprefix("-").split())
+        negation = _NEGATION.match(raw)
+        excluded = negation is not None
+        phrase = " ".join(raw[negation.end() :].split() if excluded else raw.split())
         if phrase and phrase.lower() not in seen:
             seen.add(phrase.lower())
             interests.append((phrase, excluded))
@@ -125,8 +128,8 @@ class SubscribeForm(NoColonMixin, forms.Form):
     )
     interests = InterestsField(
         label="Your interests",
-        help_text="Keywords or phrases, separated by commas or new lines; a minus keeps a "
-        "topic out (-survey).",
+        help_text="Keywords or phrases, separated by commas or new lines; a minus or “no” "
+        "keeps a topic out (-survey, no surveys).",
         error_messages={"required": "Tell us at least one topic you want papers about."},
     )
     frequency = forms.ChoiceField(
@@ -199,7 +202,7 @@ class EmailForm(NoColonMixin, forms.Form):
 class AddInterestsForm(NoColonMixin, forms.Form):
     phrases = InterestsField(
         label="Add interests",
-        help_text="Comma- or line-separated; a minus keeps a topic out (-survey).",
+        help_text="Comma- or line-separated; a minus or “no” keeps a topic out (-survey).",
         error_messages={"required": "Type at least one keyword or phrase."},
     )
     excluded = forms.BooleanField(required=False, label="Exclude these (keep them out)")

@@ -2,12 +2,15 @@
 "use strict";
 
 // The phrase being typed: the text between the last comma or new line and the caret, and
-// what leads it apart: a list marker ("- ", "• ", "2. ") and a minus (a topic to keep out).
+// what leads it apart: a list marker ("- ", "• ", "2. ") and a minus or "no " (a topic to
+// keep out; see accounts.forms.parse_interests).
 function currentPhrase(box) {
   const before = box.value.slice(0, box.selectionStart);
   const start = Math.max(before.lastIndexOf(","), before.lastIndexOf("\n"), before.lastIndexOf(";")) + 1;
   const typed = before.slice(start).trim();
-  const lead = typed.match(/^(?:(?:[-*•·‣◦–—]|\d{1,2}[.)])\s+)?-?/)[0];
+  const lead = typed.match(
+    /^(?:(?:[-*•·‣◦–—]|\d{1,2}[.)])\s+)?(?:-|(?:no|not|except|excluding|exclude|without)\s+)?/i,
+  )[0];
   return { start, end: box.selectionStart, lead, text: typed.slice(lead.length).trim() };
 }
 
@@ -43,6 +46,7 @@ function attachSuggestions(panel) {
         button.addEventListener("click", () => {
           useSuggestion(box, phrase);
           panel.hidden = true;
+          asked = ""; // the next phrase may start as this one did
         });
         item.append(button);
         return item;

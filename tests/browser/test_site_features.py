@@ -90,7 +90,11 @@ def test_typing_an_interest_suggests_phrases_of_recent_papers(
     page.get_by_role("button", name=re.compile(r"^survey \d+ papers?$")).click()
     expect(box).to_have_value("robot learning, -survey, ")
 
-    box.fill("- robot learning\n- spee")
+    box.fill("robot learning, no spee")
+    page.get_by_role("button", name=re.compile(r"^speech recognition \d+ papers?$")).click()
+    expect(box).to_have_value("robot learning, no speech recognition, ")
+
+    box.fill("- robot learning\n- spee")  # as the last phrase began
     page.get_by_role("button", name=re.compile(r"^speech recognition \d+ papers?$")).click()
     expect(box).to_have_value("- robot learning\n- speech recognition, ")
 

@@ -49,6 +49,25 @@ def test_a_topic_typed_with_a_minus_is_kept_out_not_followed(client):
 
 
 @pytest.mark.django_db
+def test_a_topic_typed_after_no_or_except_is_kept_out_not_followed(client):
+    subscribe(
+        client,
+        interests="no surveys, LLM agents, Not video; except medical imaging\n"
+        "without benchmarks, no-regret learning",
+    )
+
+    interests = Subscriber.objects.get(email="new@example.org").interests
+    assert sorted(interests.values_list("phrase", "excluded")) == [
+        ("LLM agents", False),
+        ("benchmarks", True),
+        ("medical imaging", True),
+        ("no-regret learning", False),
+        ("surveys", True),
+        ("video", True),
+    ]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "pasted",
     [
