@@ -14,7 +14,7 @@ INTEREST_EXAMPLES = "speech recognition, diffusion transformers\nprotein folding
 
 
 _LIST_MARKER = re.compile(r"^\s*(?:[*•·‣◦–—]|\d{1,2}[.)])\s+")
-_DASH_MARKER = re.compile(r"^\s*-\s+", re.MULTILINE)
+_DASH_MARKER = re.compile(r"^[ \t]*-[ \t]+", re.MULTILINE)
 _NEGATION = re.compile(r"-|(?:no|not|except|excluding|exclude|without)\s+(?=\S)", re.IGNORECASE)
 
 
@@ -60,6 +60,16 @@ def parse_interests(text: str) -> list[tuple[str, bool]]:
 
 class InterestsField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 3, "placeholder": INTEREST_EXAMPLES})
+
+    def __init__(self, *, error_messages=None, **kwargs):
+        # Room for every interest at its longest with a list marker; far more is not a list.
+        too_long = "This is longer than a list of interests can be: %(limit_value)d characters"
+        super().__init__(
+            max_length=MAX_INTERESTS * (PHRASE_MAX + 8),
+            error_messages={"max_length": f"{too_long} at most, not %(show_value)d."}
+            | (error_messages or {}),
+            **kwargs,
+        )
 
     def clean(self, value):
         interests = parse_interests(super().clean(value) or "")
