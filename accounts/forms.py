@@ -16,12 +16,14 @@ INTEREST_EXAMPLES = "speech recognition, diffusion transformers\nprotein folding
 _LIST_MARKER = re.compile(r"^\s*(?:[*•·‣◦–—]|\d{1,2}[.)])\s+")
 _DASH_MARKER = re.compile(r"^[ \t]*-[ \t]+", re.MULTILINE)
 _NEGATION = re.compile(r"-|(?:no|not|except|excluding|exclude|without)\s+(?=\S)", re.IGNORECASE)
+_BUT_NOT = re.compile(r"\s+(?:but not|except|excluding)\s+", re.IGNORECASE)
 
 
 def parse_interests(text: str) -> list[tuple[str, bool]]:
     """``(phrase, excluded)`` for each phrase separated by commas or new lines: stripped,
     without empties or repeats; a phrase written with a leading minus ("-survey", as in a
     search engine) or after "no", "not", "except", "excluding", "exclude" or "without" ("no
+    surveys"), or after "but not", "except" or "excluding" in a phrase ("LLM agents but not
     surveys") is a topic to keep out. A pasted list's markers are not part of its
     lines ("• speech recognition", "2) protein folding"), dashes included when every line
     of two or more starts with one ("- speech recognition")."""
@@ -29,14 +31,14 @@ def parse_interests(text: str) -> list[tuple[str, bool]]:
     if len(lines) > 1 and all(_DASH_MARKER.match(line) for line in lines):
         text = _DASH_MARKER.sub("", text)
     interests, seen = [], set()
-    for raw in re.split(r"[,\n;]", text):
-        raw = _LIST_MARKER.sub("", raw).strip()
-        negation = _NEGATION.match(raw)
-        excluded = negation is not None
-        phrase = " ".join(raw[negation.end() :].split() if excluded else raw.split())
-        if phrase and phrase.lower() not in seen:
-            seen.add(phrase.lower())
-            interests.append((phrase, excluded))
+    for item in re.split(r"[,\n;]", text):
+        followed, *kept_out = _BUT_NOT.split(_LIST_MARKER.sub("", item).strip())
+        for raw, after_but_not in [(followed, False), *((p, True) for p in kept_out)]:
+            negation = _NEGATION.match(raw)
+            phrase = " ".join(raw[negation.end() :].split() if negation else raw.split())
+            if phrase and phrase.lower() not in seen:
+                seen.add(phrase.lower())
+                interests.append((phrase, after_but_not or negation is not None))
     phrases = [phrase for phrase, _ in interests]
     for phrase in phrases:
         validate_visible(phrase)

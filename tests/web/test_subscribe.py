@@ -64,7 +64,8 @@ def test_a_topic_typed_after_no_or_except_is_kept_out_not_followed(client):
     subscribe(
         client,
         interests="no surveys, LLM agents, Not video; except medical imaging\n"
-        "without benchmarks, no-regret learning",
+        "without benchmarks, no-regret learning, robot learning but not simulation, "
+        "transformers without normalization",
     )
 
     interests = Subscriber.objects.get(email="new@example.org").interests
@@ -73,7 +74,10 @@ def test_a_topic_typed_after_no_or_except_is_kept_out_not_followed(client):
         ("benchmarks", True),
         ("medical imaging", True),
         ("no-regret learning", False),
+        ("robot learning", False),
+        ("simulation", True),
         ("surveys", True),
+        ("transformers without normalization", False),
         ("video", True),
     ]
 
