@@ -187,7 +187,8 @@ class SubscribeForm(NoColonMixin, forms.Form):
         interests = self.cleaned_data["interests"]
         if all(excluded for _, excluded in interests):
             raise ValidationError(
-                "A leading minus keeps a topic out; name at least one topic to follow."
+                "Each of these is a topic to keep out (a minus or “no” before it); name at "
+                "least one topic to follow."
             )
         return interests
 
