@@ -308,18 +308,32 @@ def persona_folds(n: int, k: int) -> list[np.ndarray]:
 def daily_editions(ranker: Ranker, personas, qrels, similarity: np.ndarray):
     """Over simulated days of ``DAY`` papers, each persona's digest of ``SIZE`` from that
     day's papers: how many persona-days get one, how many papers are sent and their
-    precision (share graded >= 1); and plain TF-IDF's top ``SIZE`` of each day (``similarity``
-    personas x papers), its precision."""
+    precision (share graded >= 1), and the share of the day's papers graded >= 1 (up to
+    ``SIZE`` a persona) that are sent; and plain TF-IDF's top ``SIZE`` of each day
+    (``similarity`` personas x papers), its precision."""
     order = np.random.default_rng(SEED).permutation(len(ranker.corpus.keys))
     days = [np.sort(day) for day in np.array_split(order, max(len(order) // DAY, 1))]
     ours, tfidf = [], []  # (persona id, paper key) of each paper sent
-    with_digest = 0
+    with_digest = relevant = 0
     for day in days:
         digests = ranker.rank(personas, limit=SIZE, candidates=day)
         with_digest += sum(bool(ranked) for ranked in digests.values())
         ours += sent_papers(digests)
         tfidf += sent_papers(_top(personas, similarity, ranker.corpus, papers=day, depth=SIZE))
-    return len(days), with_digest, len(ours), precision(ours, qrels), precision(tfidf, qrels)
+        keys = [ranker.corpus.keys[i] for i in day]
+        relevant += sum(
+            min(sum(qrels.get(p["id"], {}).get(k, 0) >= 1 for k in keys), SIZE) for p in personas
+        )
+    relevant = max(relevant, 1)
+    return (
+        len(days),
+        with_digest,
+        len(ours),
+        precision(ours, qrels),
+        precision(ours, qrels) * len(ours) / relevant,
+        precision(tfidf, qrels),
+        precision(tfidf, qrels) * len(tfidf) / relevant,
+    )
 
 
 def paper_subsets(corpus, personas, qrels) -> list[tuple[float, float, float, int, int]]:
@@ -536,14 +550,15 @@ def main(argv=None):
             or "none"
         )
     )
-    n_days, with_digest, n_daily, daily, tfidf_daily = daily_editions(
+    n_days, with_digest, n_daily, daily, daily_recall, tfidf_daily, tfidf_recall = daily_editions(
         ranker, personas, qrels, similarity
     )
     print(
         f"daily editions ({n_days} days of about {DAY} papers): a digest on {with_digest} of "
         f"{n_days * len(personas)} persona-days, {n_daily} papers sent, {daily:.3f} graded "
         f">= 1, against plain TF-IDF's top {SIZE} of each day: {tfidf_daily:.3f} "
-        f"({daily - tfidf_daily:+.3f})"
+        f"({daily - tfidf_daily:+.3f}); of the day's papers graded >= 1 (up to {SIZE} a "
+        f"persona) {daily_recall:.3f} sent (plain TF-IDF {tfidf_recall:.3f})"
     )
     plain = ranker.rank(personas, diversity=0.0)
     print(
