@@ -17,6 +17,7 @@ _LIST_MARKER = re.compile(r"^\s*(?:[*•·‣◦–—]|\d{1,2}[.)])\s+")
 _DASH_MARKER = re.compile(r"^[ \t]*-[ \t]+", re.MULTILINE)
 _NEGATION = re.compile(r"-|(?:no|not|except|excluding|exclude|without)\s+(?=\S)", re.IGNORECASE)
 _BUT_NOT = re.compile(r"\s+(?:but not|except|excluding)\s+", re.IGNORECASE)
+_LINK = re.compile(r"[a-z][a-z0-9+.-]*://|www\.", re.IGNORECASE)
 
 
 def parse_interests(text: str) -> list[tuple[str, bool]]:
@@ -42,6 +43,12 @@ def parse_interests(text: str) -> list[tuple[str, bool]]:
     phrases = [phrase for phrase, _ in interests]
     for phrase in phrases:
         validate_visible(phrase)
+    links = [p for p in phrases if _LINK.search(p)]
+    if links:
+        raise ValidationError(
+            f"“{links[0][:40]}” is a link, not a topic: type what it is about, or find the "
+            "paper with the search and rate it “More like this”."
+        )
     too_short = [p for p in phrases if len(p) < PHRASE_MIN]
     too_long = [p for p in phrases if len(p) > PHRASE_MAX]
     if too_short:

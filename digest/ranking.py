@@ -1277,21 +1277,21 @@ each topic, "papers on X" ranked at nDCG@10 0.448, "X papers" 0.113, "I'm intere
 0.830, as typed plainly. Other words of the kind that sklearn's stop words hold ("anything",
 "about", "interest") never were."""
 
-_CONJUNCTION = re.compile(r"\s(?:and|or|&)\s|/", re.IGNORECASE)
+_CONJUNCTION = re.compile(r"\s(?:and|or|&|\+)\s|/", re.IGNORECASE)
 
 
 def interest_parts(phrase: str) -> list[str]:
     """The interests one typed phrase stands for, in its words: its items, separated by
-    commas, semicolons or brackets ("mixture of experts (MoE)"); an item that lists topics
-    with "and", "or", "&" or "/" is read as them ("object detection and image segmentation"
-    as "object detection, image segmentation"; "survey and review and tutorial";
-    "pruning/quantization"), but two of which one is a single word stay one ("vision and
-    language", "speech recognition and synthesis"); each without the words that ask for it
-    ("papers on object detection"; see ``_topic_of``); and an item of ``LONG_PHRASE`` words
-    or more as the runs of words between its stop words (stop words and one-letter words
-    aside in counting)."""
+    commas, semicolons, bars or brackets ("mixture of experts (MoE)"); an item that lists
+    topics with "and", "or", "&", "+" or "/" is read as them ("object detection and image
+    segmentation" as "object detection, image segmentation"; "survey and review and
+    tutorial"; "pruning/quantization"), but two of which one is a single word stay one
+    ("vision and language", "speech recognition and synthesis"); each without the words
+    that ask for it ("papers on object detection"; see ``_topic_of``); and an item of
+    ``LONG_PHRASE`` words or more as the runs of words between its stop words (stop words
+    and one-letter words aside in counting)."""
     parts = []
-    for piece in re.split(r"[,;()\[\]]", phrase):
+    for piece in re.split(r"[,;|()\[\]]", phrase):
         items = _CONJUNCTION.split(piece)
         if len(items) == 2 and min(map(_kept_count, items)) < 2:
             items = [piece]

@@ -30,6 +30,8 @@ def test_a_list_typed_as_one_interest_ranks_as_its_items_typed_apart(sample_inde
         ("pruning/quantization/distillation", ["pruning", "quantization", "distillation"]),
         ("encoder/decoder architectures", ["encoder/decoder architectures"]),
         ("mixture of experts (MoE)", ["mixture of experts", "MoE"]),
+        ("object detection | image segmentation", ["object detection", "image segmentation"]),
+        ("speech recognition + speech translation", ["speech recognition", "speech translation"]),
     ],
 )
 def test_a_typed_interest_is_read_as_the_topics_it_lists(typed, read_as):

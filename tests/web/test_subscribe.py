@@ -128,6 +128,8 @@ def test_it_says_the_same_for_a_known_address_and_keeps_its_interests(client, su
         ("new@example.org", "- x\n" * 1_000, "longer than a list of interests can be"),
         ("new@example.org", "ok topic, x", "at least 2 characters"),
         ("new@example.org", "-survey, -benchmarks", "name at least one topic to follow"),
+        ("new@example.org", "LLM agents, https://arxiv.org/abs/1706.03762", "is a link"),
+        ("new@example.org", "www.example.org/papers", "is a link, not a topic"),
     ],
 )
 def test_it_refuses_bad_input_and_stores_nothing(client, email, interests, message):
