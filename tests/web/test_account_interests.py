@@ -215,7 +215,8 @@ def test_the_account_says_how_many_papers_of_the_last_week_each_interest_matches
     )
     assert matched and int(matched[1]) >= int(matched[2]) >= 1
     assert re.search(
-        r"\d+ papers? of the last week match(es)? part of it, none all of it",
+        r"\d+ papers? of the last week match(es)? part of it, none all of it; if it lists "
+        r"several topics, separate them with commas",
         rows["protein folding"],
     )
     assert "No paper of the last week matches it." in rows["quantum error correction"]
