@@ -295,6 +295,7 @@ def start(request, subscriber):
         "subscriber": subscriber,
         "papers": selectors.subscriber_onboarding_papers(subscriber=subscriber),
         "unknown_words": selectors.subscriber_unknown_words(subscriber=subscriber),
+        "recent_matches": selectors.subscriber_recent_matches(subscriber=subscriber),
     }
     return render(request, "accounts/start.html", context)
 

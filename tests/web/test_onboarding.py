@@ -31,6 +31,19 @@ def test_a_new_reader_whose_interest_is_misspelled_is_told_what_it_probably_mean
 
 
 @pytest.mark.django_db
+def test_a_new_reader_sees_which_interests_last_weeks_papers_match(signed_in, subscriber, papers):
+    subscriber.interests.create(phrase="quantum error correction")
+
+    page = signed_in.get("/account/start/").content.decode()
+
+    listed = dict(re.findall(r"<li>([^<]+)<div[^>]*>([^<]+)</div>", page))
+    assert re.fullmatch(
+        r"\d+ papers of the last week \(\d+ with all of it\)\.", listed["speech recognition"]
+    )
+    assert listed["quantum error correction"] == "No paper of the last week matches it."
+
+
+@pytest.mark.django_db
 def test_a_rated_paper_stays_on_the_page_marked(signed_in, subscriber, papers):
     first, *_ = listed_ids(signed_in.get("/account/start/").content.decode())
     response = signed_in.post(f"/account/ratings/{first}/less/", {"next": "/account/start/"})
