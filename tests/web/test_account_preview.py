@@ -44,6 +44,15 @@ def test_it_says_so_when_nothing_matches(signed_in, subscriber, papers):
 
 
 @pytest.mark.django_db
+def test_it_says_so_when_the_reader_only_keeps_topics_out(signed_in, subscriber, papers):
+    subscriber.interests.update(excluded=True)
+
+    page = signed_in.get("/account/").content.decode()
+
+    assert "You only keep topics out, so no digest would be sent." in page
+
+
+@pytest.mark.django_db
 def test_it_says_when_fewer_papers_qualify_than_the_digest_holds(signed_in, subscriber, papers):
     page = signed_in.get("/account/").content.decode()
     shown = preview_titles(page)
