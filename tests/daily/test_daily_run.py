@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.core import mail
 
+from accounts.views import SESSION_KEY
 from digest.models import Digest, DigestItem
 
 EDITION = date(2026, 11, 23)
@@ -40,6 +41,23 @@ def test_it_skips_a_subscriber_with_no_match_instead_of_sending_an_empty_email(
     digest = Digest.objects.get()
     assert digest.status == Digest.Status.SKIPPED
     assert digest.skip_reason == "no new matching papers"
+
+
+def test_a_subscriber_who_only_keeps_topics_out_is_skipped_with_that_reason(
+    corpus, make_subscriber, run, client
+):
+    reader = make_subscriber("out@example.org", ["survey"])
+    reader.interests.update(excluded=True)
+
+    run()
+
+    assert mail.outbox == []
+    assert Digest.objects.get().skip_reason == "no topic followed"
+    session = client.session
+    session[SESSION_KEY] = reader.id
+    session.save()
+    page = client.get("/account/").content.decode()
+    assert "Nothing was sent on Monday, 23 November: you only keep topics out." in page
 
 
 def test_it_sends_nothing_the_second_time_for_the_same_date(corpus, make_subscriber, run):
