@@ -108,6 +108,17 @@ def _plural_swapped(phrase: str) -> str:
     return f"{head} {last}".strip()
 
 
+def _letter_dropped(phrase: str) -> str:
+    """The phrase with the middle letter of its longest word of six letters or more dropped
+    ("speech recogniion"), as a typo."""
+    words = phrase.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    if len(word) >= 6 and word.isalpha():
+        words[longest] = word[: len(word) // 2] + word[len(word) // 2 + 1 :]
+    return " ".join(words)
+
+
 SPELLINGS = {
     "plural swapped": _plural_swapped,
     "spaces as hyphens": lambda phrase: (
@@ -116,10 +127,11 @@ SPELLINGS = {
     "hyphens as spaces": lambda phrase: phrase.replace("-", " "),
     "lower case": str.lower,
     "British": lambda phrase: re.sub(r"(?<=[a-z]{3}[iy])z(?=e|ing|ation)", "s", phrase),
+    "a letter dropped": _letter_dropped,
 }
 """Other ways readers spell the same interests ("LLM agent", "LLM-agents", "out of
-distribution", "vit", "quantisation"): each persona's keywords re-spelled one way, to see
-that the ranking does not depend on it."""
+distribution", "vit", "quantisation", "difusion"): each persona's keywords re-spelled one
+way, to see that the ranking does not depend on it."""
 
 
 PHRASINGS = {

@@ -143,6 +143,12 @@ def match_counts(phrases: list[str], *, now: datetime) -> dict[str, tuple[int, i
     return {p: (int(m), int(w)) for p, m, w in zip(phrases, matching, whole, strict=True)}
 
 
+def respelled(text: str) -> str:
+    """The text with its misspelled words mended (see ``PaperIndex.respelled``)."""
+    index = corpus().index
+    return index.respelled(text) if index is not None else text
+
+
 def unknown_words(text: str) -> dict[str, str | None]:
     """Each word of ``text`` no paper of the index uses, with the word it is probably a
     misspelling of (see ``PaperIndex.unknown_words``); none before the first index."""

@@ -138,7 +138,8 @@ def paper_search(request):
         problem = f"A search is at most {SEARCH_QUERY_MAX} characters; try fewer words."
     elif query:
         results = selectors.paper_search(query)
-        suggestion = _respelled(query, selectors.unknown_words(query))
+        suggestion = selectors.respelled(query)
+        suggestion = suggestion if suggestion != query else None
     page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     papers = [paper for paper, _ in page]
     subscriber = Subscriber.objects.filter(id=request.session.get(SESSION_KEY)).first()
@@ -162,16 +163,6 @@ def paper_search(request):
         "rating_choices": RATING_CHOICES,
     }
     return render(request, "digest/search.html", context)
-
-
-def _respelled(query: str, unknown: dict[str, str | None]) -> str | None:
-    """The query with each word no paper uses written as the word it probably misspells;
-    None when there is no such word."""
-    respelled = query
-    for word, probably in unknown.items():
-        if probably:
-            respelled = re.sub(rf"(?i)\b{re.escape(word)}\b", probably, respelled)
-    return respelled if respelled != query else None
 
 
 def _feedback_page(request, token, paper, value, *, rating, undone=False):

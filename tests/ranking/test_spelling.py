@@ -1,3 +1,6 @@
+from .conftest import rank, titles
+
+
 def test_a_misspelled_word_is_named_as_typed_with_the_word_the_papers_use(sample_index):
     assert sample_index.unknown_words("Transfomer models for difusion") == {
         "Transfomer": "transformer",
@@ -12,3 +15,19 @@ def test_a_word_no_paper_uses_and_nothing_resembles_has_no_suggestion(sample_ind
 
 def test_words_the_papers_use_in_any_form_are_not_unknown(sample_index):
     assert sample_index.unknown_words("speech recognition, LLMs, quantisation, of the") == {}
+
+
+def test_a_reader_who_misspells_an_interest_gets_what_spelling_it_right_gets(sample_index):
+    misspelled = rank(sample_index, [("speech recogniton", False), ("difusion models", False)])
+    spelled = rank(sample_index, [("speech recognition", False), ("diffusion models", False)])
+
+    assert misspelled and titles(misspelled) == titles(spelled)
+    assert all(
+        "speech recogniton" in terms or "difusion models" in terms for *_, terms in misspelled
+    )
+
+
+def test_a_misspelled_word_is_mended_where_the_reader_typed_it(sample_index):
+    assert sample_index.respelled("Transfomer models, visuomotor policies") == (
+        "transformer models, visuomotor policies"
+    )

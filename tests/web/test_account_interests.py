@@ -165,7 +165,7 @@ def test_it_refuses_an_interest_with_a_hidden_character(signed_in, subscriber):
 
 
 @pytest.mark.django_db
-def test_the_account_names_interest_words_no_paper_uses_and_what_they_probably_meant(
+def test_the_account_names_interest_words_no_paper_uses_and_how_they_are_read(
     signed_in, subscriber, papers
 ):
     signed_in.post("/account/interests/", {"phrases": "transfomer models, visuomotor policies"})
@@ -173,8 +173,8 @@ def test_the_account_names_interest_words_no_paper_uses_and_what_they_probably_m
     page = signed_in.get("/account/").content.decode()
 
     assert (
-        "No paper uses “transfomer” (in “transfomer models”), so it matches nothing: "
-        "did you mean “transformer”?"
+        "No paper uses “transfomer” (in “transfomer models”): it is read as “transformer”; "
+        "change it if you meant something else."
     ) in page
     assert (
         "No paper uses “visuomotor” (in “visuomotor policies”), so it matches nothing yet." in page

@@ -19,7 +19,7 @@ def test_it_offers_recent_papers_close_to_the_interests(signed_in, papers):
 
 
 @pytest.mark.django_db
-def test_a_new_reader_whose_interest_is_misspelled_is_told_what_it_probably_means(
+def test_a_new_reader_whose_interest_is_misspelled_is_told_how_it_is_read(
     signed_in, subscriber, papers
 ):
     subscriber.interests.update(phrase="speech recogniton")
@@ -27,7 +27,7 @@ def test_a_new_reader_whose_interest_is_misspelled_is_told_what_it_probably_mean
     page = signed_in.get("/account/start/").content.decode()
 
     assert "No paper uses “recogniton” (in “speech recogniton”)" in page
-    assert "did you mean “recognition”?" in page
+    assert "it is read as “recognition”; change it if you meant something else." in page
 
 
 @pytest.mark.django_db

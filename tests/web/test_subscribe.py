@@ -324,4 +324,4 @@ def test_the_check_inbox_page_names_typed_words_no_paper_uses(client, papers):
 
     assert "Check your inbox" in page
     assert "No paper uses “difusion” (in “difusion models”)" in page
-    assert "did you mean “diffusion”?" in page
+    assert "it is read as “diffusion”" in page
