@@ -645,6 +645,11 @@ class PaperIndex:
                 unknown[typed[0] if typed else word] = self._probable_words[word]
         return unknown
 
+    def as_read(self, phrase: str) -> str:
+        """An interest phrase as the recommender reads it: misspellings mended (see
+        ``respelled``), written as the papers write it (see ``as_written``)."""
+        return self.as_written(self.respelled(phrase))
+
     def respelled(self, text: str) -> str:
         """The text with each word no paper uses written as the word it probably misspells
         (see ``unknown_words``): "transfomer models" as "transformer models"."""
@@ -741,10 +746,7 @@ class PaperIndex:
         stands for (see ``interest_parts``) as ``recommend`` reads them, and how many hold
         one whole (see ``holding_whole``)."""
         rows = np.asarray(rows, np.int64)
-        parts = [
-            [self.as_written(self.respelled(p)) for p in interest_parts(phrase)]
-            for phrase in phrases
-        ]
+        parts = [[self.as_read(p) for p in interest_parts(phrase)] for phrase in phrases]
         written = [part for phrase_parts in parts for part in phrase_parts]
         owners = np.repeat(np.arange(len(phrases)), [len(p) for p in parts])
         of_phrase = sp.csr_matrix(
@@ -1534,9 +1536,8 @@ def recommend(
     candidates = np.asarray(candidates, dtype=np.int64)
     paper_vectors = index.matrix[candidates]
     papers_by_term = paper_vectors.T.tocsr()
-    # The phrases as the papers write them, misspellings mended (the explanations show them
-    # as typed).
-    phrases = [index.as_written(index.respelled(p)) for p in profiles.phrases]
+    # The phrases as read (the explanations show them as typed).
+    phrases = [index.as_read(p) for p in profiles.phrases]
     phrase_vectors = index.phrase_vectors([index.expanded(p) for p in phrases])
     presence = (papers_by_term > 0).astype(np.float32)
     cosines = (phrase_vectors @ papers_by_term).tocsr()
