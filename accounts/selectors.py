@@ -135,7 +135,7 @@ def subscriber_recent_matches(
     """Per interest the reader follows, how many papers of the last week match it and how
     many hold all of it (``interests`` prefetched on the account page); cached."""
     now = now or timezone.now()
-    phrases = sorted({i.phrase for i in subscriber.interests.all() if not i.excluded})
+    phrases = sorted(set(subscriber.followed_phrases))
     version = corpus().version
     if not phrases or not version:
         return {}

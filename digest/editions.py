@@ -34,11 +34,11 @@ def abstract_chars(items) -> int:
     return max(0, min(ABSTRACT_CHARS, share))
 
 
-def preheader(items, interests) -> str:
+def preheader(items, followed_phrases) -> str:
     """The inbox preview line: the one paper, or how many papers on which interests."""
     if len(items) == 1:
         return items[0].paper.title
-    phrases = [i.phrase for i in interests if not i.excluded][:2]
+    phrases = followed_phrases[:2]
     about = f" on {' and '.join(phrases)}" if phrases else ""
     return f"{len(items)} papers{about}, first: {items[0].paper.title}" if items else ""
 
@@ -59,7 +59,7 @@ def covers(digest, subscriber) -> str:
 def email_context(digest, subscriber, items) -> dict:
     """The digest email's context besides its papers' feedback and account links."""
     return {
-        "preheader": preheader(items, subscriber.interests.all()),
+        "preheader": preheader(items, subscriber.followed_phrases),
         "abstract_chars": abstract_chars(items),
         "abstract_words_text": ABSTRACT_WORDS_TEXT,
         "digest_url": links.digest_url(digest),

@@ -511,9 +511,9 @@ def digest_send_batch(
     skip_reasons = defaultdict(list)
     for digest in digests:
         if not items_of[digest.id]:
-            follows = any(not i.excluded for i in by_id[digest.subscriber_id].interests.all())
             new = newest is not None and newest >= digest.covers_from
             reason = "no new matching papers" if new else "no new papers"
+            follows = by_id[digest.subscriber_id].followed_phrases
             skip_reasons[reason if follows else "no topic followed"].append(digest.id)
     if skip_reasons:
         with transaction.atomic():
