@@ -54,17 +54,17 @@ class TemporaryDeliveryFailure(Exception):
 def send_due_digests(edition: str | None = None) -> int:
     """Hourly tick (or a manual run with ``edition``): enqueue the due subscribers in
     batches; with no usable paper index (none built yet, or one an earlier release built),
-    have one built too, which the batches wait for."""
+    have one built first, which batches that start before it is ready wait for."""
     now = timezone.now()
     run, batches = services.digest_start_run(
         now=now, edition=date.fromisoformat(edition) if edition else None
     )
+    if selectors.corpus().index is None:
+        transaction.on_commit(build_index.delay)
     for ids in batches:
         transaction.on_commit(
             lambda ids=ids: send_digest_batch.delay(ids, now.isoformat(), edition, run.id)
         )
-    if selectors.corpus().index is None:
-        transaction.on_commit(build_index.delay)
     return run.id
 
 
