@@ -113,9 +113,10 @@ def ingest_papers() -> dict[str, str]:
 
 
 def update_index_after(runs: list[IngestRun]) -> None:
-    """After an ingest (on commit): rebuild the index when paper text was added or changed,
-    else refresh its priors' arrays when only upvotes or dates changed."""
-    if any(run.text_changed for run in runs):
+    """After an ingest (on commit): rebuild the index when paper text was added or changed
+    or there is no usable index (an earlier release built it), else refresh its priors'
+    arrays when only upvotes or dates changed."""
+    if any(run.text_changed for run in runs) or selectors.corpus().index is None:
         transaction.on_commit(build_index.delay)
     elif any(run.updated for run in runs):
         transaction.on_commit(refresh_index_priors.delay)

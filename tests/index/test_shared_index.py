@@ -135,6 +135,23 @@ def test_an_index_an_earlier_release_built_is_not_used_and_the_next_tick_rebuild
     assert [m.to for m in mail.outbox] == [["reader@example.org"]]
 
 
+def test_an_ingest_with_nothing_new_rebuilds_an_index_an_earlier_release_built(
+    sample_corpus_path, build_index, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    call_command("ingest_papers", str(sample_corpus_path), verbosity=0)
+    old = build_index()
+    rest = settings.INDEX_DIR / old / "rest.pkl"
+    fields = pickle.loads(rest.read_bytes())
+    _with_earlier_stems(fields)
+    rest.write_bytes(pickle.dumps(fields))
+    monkeypatch.setattr(selectors, "_stored_index", index_store.Reader())  # a new process
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("ingest_papers", str(sample_corpus_path), verbosity=0)  # 0 new
+
+    assert selectors.corpus().version not in ("", old)
+
+
 def test_a_process_switches_to_a_new_version_when_one_is_built(
     reader, sample_corpus_path, build_index
 ):
