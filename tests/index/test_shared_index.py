@@ -106,6 +106,20 @@ def _with_earlier_stems(fields):
     fields["__format__"] = ("format", (*index_store.FORMAT[:-1], "stems 1"))
 
 
+def _built_by_an_earlier_release(earlier, corpus_path, build_index, settings, monkeypatch):
+    """The sample papers stored and their index rewritten as ``earlier`` wrote it, then
+    read by a new process, as after a deploy; the index version is returned."""
+    call_command("ingest_papers", str(corpus_path), verbosity=0)
+    old = build_index()
+    rest = settings.INDEX_DIR / old / "rest.pkl"
+    fields = pickle.loads(rest.read_bytes())
+    earlier(fields)
+    rest.write_bytes(pickle.dumps(fields))
+    os.utime(settings.INDEX_DIR / index_store.CURRENT)  # what a deploy's new process sees
+    monkeypatch.setattr(selectors, "_stored_index", index_store.Reader())  # a new process
+    return old
+
+
 @pytest.mark.parametrize("earlier", [_without_sentence_terms, _with_earlier_stems])
 def test_an_index_an_earlier_release_built_is_not_used_and_the_next_tick_rebuilds_it(
     earlier,
@@ -116,14 +130,9 @@ def test_an_index_an_earlier_release_built_is_not_used_and_the_next_tick_rebuild
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    call_command("ingest_papers", str(sample_corpus_path), verbosity=0)
-    old = build_index()
-    rest = settings.INDEX_DIR / old / "rest.pkl"
-    fields = pickle.loads(rest.read_bytes())
-    earlier(fields)
-    rest.write_bytes(pickle.dumps(fields))
-    os.utime(settings.INDEX_DIR / index_store.CURRENT)  # what a deploy's new process sees
-    monkeypatch.setattr(selectors, "_stored_index", index_store.Reader())  # a new process
+    old = _built_by_an_earlier_release(
+        earlier, sample_corpus_path, build_index, settings, monkeypatch
+    )
 
     assert selectors.corpus().index is None  # the preview says it is being prepared
 
@@ -138,13 +147,9 @@ def test_an_index_an_earlier_release_built_is_not_used_and_the_next_tick_rebuild
 def test_an_ingest_with_nothing_new_rebuilds_an_index_an_earlier_release_built(
     sample_corpus_path, build_index, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
-    call_command("ingest_papers", str(sample_corpus_path), verbosity=0)
-    old = build_index()
-    rest = settings.INDEX_DIR / old / "rest.pkl"
-    fields = pickle.loads(rest.read_bytes())
-    _with_earlier_stems(fields)
-    rest.write_bytes(pickle.dumps(fields))
-    monkeypatch.setattr(selectors, "_stored_index", index_store.Reader())  # a new process
+    old = _built_by_an_earlier_release(
+        _with_earlier_stems, sample_corpus_path, build_index, settings, monkeypatch
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("ingest_papers", str(sample_corpus_path), verbosity=0)  # 0 new
