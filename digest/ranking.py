@@ -35,10 +35,10 @@ import string
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -176,6 +176,11 @@ letter dropped ranks at nDCG@10 0.740 against 0.307 unread (plain TF-IDF 0.617),
 of a new real word read as another until a paper uses it (14 of 150 here), which the account
 page shows the reader."""
 
+SPELLINGS_KEPT = 4096
+"""Lookups of unknown words an index keeps (see ``PaperIndex.unknown_words``): a bound,
+as searches and sign-ups bring ever new words; 4,096 words are about half a megabyte, more
+than the distinct misspellings of the dev personas' keywords (465)."""
+
 LONG_PHRASE = 5
 """A typed interest of this many words or more (stop words aside, each piece of a
 hyphenated word counting) is read as the runs of words between its stop words: a
@@ -231,8 +236,12 @@ class Analyzer:
     one the history writes ("quantisation" as "quantization"; see ``learn_spellings``).
 
     While ``surface`` is a Counter, it counts which word each stem came from, so the
-    vocabulary can be shown in readable words.
+    vocabulary can be shown in readable words. While ``keeps_stems``, each word's stem is
+    kept once found (a fitted index's analyzer keeps only the history's: searches and
+    sign-ups from strangers bring ever new words).
     """
+
+    keeps_stems = True
 
     VERSION = 6
     """Changes whenever a word's stem may change: an index stored with other stems is not
@@ -357,7 +366,8 @@ class Analyzer:
                     break
             verb, plural = _VERB_IZE.fullmatch(base), _PLURAL_ACRONYM.fullmatch(base)
             stem = verb[1] + "iz" if verb else plural[1] if plural else self._stemmer.stemWord(base)
-            self._stems[word] = stem
+            if self.keeps_stems:
+                self._stems[word] = stem
         return stem
 
     def __call__(self, text: str) -> list[str]:
@@ -523,7 +533,7 @@ class PaperIndex:
             analyzer.surface.items(), key=lambda item: (-item[1], len(item[0][1]), item[0][1])
         ):
             words.setdefault(stem, word)
-        analyzer.surface = None
+        analyzer.surface, analyzer.keeps_stems = None, False
         terms = np.asarray(
             [
                 " ".join(words[s] for s in term.split())
@@ -636,13 +646,8 @@ class PaperIndex:
         for word in _tokens(text):
             stems = analyzer.stems(word)
             if word.isalpha() and len(word) >= 4 and stems and stems[0] not in known:
-                if word not in self._probable_words:
-                    close = difflib.get_close_matches(
-                        word, self._words_by_initial.get(word[0], ()), 1, SPELLING_CUTOFF
-                    )
-                    self._probable_words[word] = close[0] if close else None
                 typed = re.search(rf"(?<![a-z0-9]){word}(?![a-z0-9])", text, re.IGNORECASE)
-                unknown[typed[0] if typed else word] = self._probable_words[word]
+                unknown[typed[0] if typed else word] = self._probable_word(word)
         return unknown
 
     def as_read(self, phrase: str) -> str:
@@ -659,10 +664,18 @@ class PaperIndex:
         return text
 
     @cached_property
-    def _probable_words(self) -> dict[str, str | None]:
-        """The word each unknown word probably misspells, as found so far (a lookup costs
-        milliseconds on a large vocabulary; a daily run meets the same typos again)."""
-        return {}
+    def _probable_word(self) -> Callable[[str], str | None]:
+        """The word an unknown word probably misspells, or None; the last
+        ``SPELLINGS_KEPT`` answers are kept (a lookup costs milliseconds on a large
+        vocabulary, and a daily run meets the same typos again)."""
+
+        @lru_cache(maxsize=SPELLINGS_KEPT)
+        def probable_word(word: str) -> str | None:
+            words = self._words_by_initial.get(word[0], ())
+            close = difflib.get_close_matches(word, words, 1, SPELLING_CUTOFF)
+            return close[0] if close else None
+
+        return probable_word
 
     @cached_property
     def _words_by_initial(self) -> dict[str, list[str]]:

@@ -1,3 +1,5 @@
+import tracemalloc
+
 from .conftest import rank, titles
 
 
@@ -31,3 +33,19 @@ def test_a_misspelled_word_is_mended_where_the_reader_typed_it(sample_index):
     assert sample_index.respelled("Transfomer models, visuomotor policies") == (
         "transformer models, visuomotor policies"
     )
+
+
+def test_looking_up_ever_new_unknown_words_keeps_the_process_memory_bounded(index):
+    # Search queries and sign-ups from strangers bring words no paper uses, endlessly.
+    def junk_words(start, stop):
+        for n in range(start, stop, 20):
+            index.unknown_words(" ".join(f"zq{m:07d}x" for m in range(n, n + 20)))
+
+    junk_words(0, 5_000)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    junk_words(5_000, 20_000)
+    grown = sum(d.size_diff for d in tracemalloc.take_snapshot().compare_to(before, "filename"))
+    tracemalloc.stop()
+
+    assert grown < 500_000  # 15,000 more words kept would be 1.6 MB
