@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from accounts.models import Interest, Subscriber
 from accounts.tokens import BadToken, make_token, read_token
@@ -133,9 +134,13 @@ def paper_search(request):
     A signed-in reader can rate results in place and follow the query as an interest.
     """
     query = " ".join(CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")).split())
-    problem, results, suggestion = "", [], None
+    problem, results, suggestion, status = "", [], None, 200
     if len(query) > SEARCH_QUERY_MAX:
         problem = f"A search is at most {SEARCH_QUERY_MAX} characters; try fewer words."
+    elif query and is_ratelimited(
+        request, group="search", key="ip", rate=settings.SEARCH_RATE_PER_IP, increment=True
+    ):
+        problem, status = "Too many searches from your address; try again in a minute.", 429
     elif query:
         results = selectors.paper_search(query)
         suggestion = selectors.respelled(query)
@@ -162,7 +167,7 @@ def paper_search(request):
         "here": request.get_full_path(),
         "rating_choices": RATING_CHOICES,
     }
-    return render(request, "digest/search.html", context)
+    return render(request, "digest/search.html", context, status=status)
 
 
 def _feedback_page(request, token, paper, value, *, rating, undone=False):

@@ -47,6 +47,22 @@ def test_an_empty_or_hostile_search_gives_a_clear_empty_page(signed_in, papers, 
     assert 'class="title"' not in page
 
 
+def test_strangers_cannot_search_without_limit(client, papers, settings, monkeypatch):
+    # A search of common words ranks most of the archive: 0.8 s on 150,000 papers.
+    settings.SEARCH_RATE_PER_IP = "3/m"
+    for _ in range(3):
+        assert client.get("/papers/", {"q": "transformer"}).status_code == 200
+    searched = []
+    monkeypatch.setattr("digest.selectors.paper_search", lambda q: searched.append(q) or [])
+
+    refused = client.get("/papers/", {"q": "transformer"})
+
+    assert refused.status_code == 429 and searched == []
+    assert "Too many searches from your address" in refused.content.decode()
+    other = client.get("/papers/", {"q": "transformer"}, REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 200 and searched == ["transformer"]
+
+
 def test_an_overlong_search_says_so_and_searches_nothing(client, papers):
     response = client.get("/papers/", {"q": "speech " * 100})
 
