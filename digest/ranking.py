@@ -725,8 +725,7 @@ class PaperIndex:
         counts = ends - starts
         # The rows of the papers' sentences, paper after paper.
         sentences = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        presence = self.sentence_terms[sentences].T.tocsr()
-        shares, found = self._unit_shares(phrases, presence)
+        shares, found = self._unit_shares(phrases, self.sentence_terms[sentences])
         covered = (shares @ found).tocsr()
         covered.data = np.where(
             covered.data >= floor if floor > 0 else covered.data > 0, covered.data, 0
@@ -767,8 +766,7 @@ class PaperIndex:
             shape=(len(phrases), len(written)),
         )
         shares = self.matches(written, rows, FLOOR)
-        presence = (self.matrix[rows].T > 0).astype(np.float32).tocsr()
-        whole = self.holding_whole(written, shares, presence)
+        whole = self.holding_whole(written, shares, _presence(self.matrix[rows]))
         return (
             (of_phrase @ _matched(shares)).tocsr().getnnz(axis=1),
             (of_phrase @ whole).tocsr().getnnz(axis=1),
@@ -789,7 +787,7 @@ class PaperIndex:
         ``GENERIC``: "models" in "weather forecasting models"). So "molecular dynamics" is
         not held by a title with "a dynamic ... for molecular design"; "LLMs for
         mathematics" may be held by "LLMs ... mathematics".
-        ``presence`` is terms x the same papers."""
+        ``presence`` is the same papers x terms (1 where a paper has the term)."""
         analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
         information = self._information()
         pair_ids: dict[tuple[str, str], int] = {}
@@ -816,7 +814,7 @@ class PaperIndex:
             (np.ones(len(spellings), np.float32), tuple(np.asarray(spellings).reshape(-1, 2).T)),
             shape=(len(pair_ids), len(self.terms)),
         )
-        found = (pair_terms @ presence).tocsr()
+        found = (presence @ pair_terms.T).T.tocsr()
         found.data = np.ones_like(found.data)
         phrase_pairs = sp.csr_matrix(
             (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(phrases), len(pair_ids))
@@ -840,10 +838,10 @@ class PaperIndex:
         in its first sentence ("We propose a vision transformer that ..."); part of a phrase
         there more often names a wider field ("language")."""
         rows = np.asarray(rows)
-        in_title = self.coverage(phrases, self.title_terms[rows].T.tocsr())
+        in_title = self.coverage(phrases, self.title_terms[rows])
         starts, ends = self.sentence_starts[rows], self.sentence_starts[rows + 1]
         first = self.sentence_terms[np.where(ends - starts > 1, starts + 1, starts)]
-        opening = self.coverage(phrases, first.T.tocsr())
+        opening = self.coverage(phrases, first)
         opening.data = np.where(opening.data >= WHOLE, opening.data, 0).astype(np.float32)
         return in_title, in_title.maximum(opening).tocsr()
 
@@ -860,7 +858,7 @@ class PaperIndex:
         A word's information is ``log((n + 1) / (df + 1))`` (the smoothed IDF less one),
         so a word in nearly every paper ("models", "learning") carries almost none and a
         paper that shares only such words with a phrase covers little of it.
-        ``presence`` is terms x papers (1 where a paper has the term). A compound word
+        ``presence`` is papers x terms (1 where a paper has the term). A compound word
         ("pre-training", "pretraining") counts only when the paper has all its pieces;
         unseen words count with the information of a term in no paper and are never covered.
         An acronym the history defines ("ASR") is also covered by all words of its long
@@ -918,7 +916,7 @@ class PaperIndex:
             shape=(len(spellings), len(self.terms)),
         )
         # Spellings x papers: 1 where a paper has every term of the spelling.
-        found = (spelling_terms @ presence).tocsr()
+        found = (presence @ spelling_terms.T).T.tocsr()
         found.data = (found.data == np.repeat(sizes, np.diff(found.indptr))).astype(np.float32)
         found.eliminate_zeros()
         found = (either @ found).tocsr()
@@ -1246,7 +1244,7 @@ def _bounded(
 
 
 def _presence(counts: sp.spmatrix) -> sp.csr_matrix:
-    """1 where a term occurs (titles' terms: a phrase in the title counts more)."""
+    """Papers x terms, 1 where a paper has the term."""
     return (counts > 0).astype(np.float32).tocsr()
 
 
@@ -1552,7 +1550,7 @@ def recommend(
     # The phrases as read (the explanations show them as typed).
     phrases = [index.as_read(p) for p in profiles.phrases]
     phrase_vectors = index.phrase_vectors([index.expanded(p) for p in phrases])
-    presence = (papers_by_term > 0).astype(np.float32)
+    presence = _presence(paper_vectors)
     cosines = (phrase_vectors @ papers_by_term).tocsr()
     # Phrases x candidates: each phrase's cosine with the papers that match it, more where
     # the phrase is in the lead.
@@ -1690,11 +1688,11 @@ def search(
     if not vectors.nnz:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     sharing = np.unique(index.matrix[:, np.unique(vectors.indices)].tocoo().row)
-    by_term = index.matrix[sharing].T.tocsr()
     matched = _matched(index.matches(parts, sharing, floor))
     if lead_weight:
         matched = matched + lead_weight * index.lead_shares(parts, sharing)[1].multiply(matched)
-    scores = np.asarray((vectors @ by_term).multiply(matched).sum(axis=0)).ravel()
+    cosines = (index.matrix[sharing] @ vectors.T).T
+    scores = np.asarray(matched.multiply(cosines).sum(axis=0)).ravel()
     best = np.argsort(-scores, kind="stable")[:limit]
     best = best[scores[best] > 0]
     return sharing[best], scores[best].astype(np.float32)

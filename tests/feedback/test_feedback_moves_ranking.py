@@ -51,7 +51,7 @@ def _first_with_a_close_paper(items, picks) -> int:
     """The place of the first item with a paper close to it (covering ``FLOOR`` of its
     title's information: what a like brings in) that is neither sent nor picked yet."""
     data = selectors.corpus()
-    presence = (data.index.matrix.T > 0).astype(np.float32).tocsr()
+    presence = (data.index.matrix > 0).astype(np.float32).tocsr()
     sent = {item.paper_id for item in items} | set(picks)
     for at, item in enumerate(items):
         close = data.index.coverage([item.paper.title], presence).toarray().ravel() >= FLOOR
