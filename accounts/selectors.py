@@ -1,6 +1,5 @@
 """Reads for the account page, the interest suggestions and the links in emails."""
 
-import hashlib
 import re
 import threading
 from collections import Counter, defaultdict
@@ -16,6 +15,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from digest.models import Digest, Paper, Rating
 from digest.selectors import (
+    cache_key,
     corpus,
     match_counts,
     ratings_of,
@@ -92,8 +92,8 @@ def subscriber_preview_key(
     interests = sorted((i.phrase, i.weight, i.excluded) for i in subscriber.interests.all())
     day = (now or timezone.now()).date().isoformat()
     ratings = sorted(ratings.items())
-    state = repr((version, day, subscriber.max_papers, interests, ratings, last_sent))
-    return f"preview:{subscriber.pk}:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
+    state = (version, day, subscriber.max_papers, interests, ratings, last_sent)
+    return cache_key(f"preview:{subscriber.pk}", *state)
 
 
 @dataclass(frozen=True)
@@ -139,8 +139,7 @@ def subscriber_recent_matches(
     version = corpus().version
     if not phrases or not version:
         return {}
-    state = repr((version, now.replace(minute=0, second=0, microsecond=0), phrases))
-    key = f"matches:{hashlib.sha256(state.encode()).hexdigest()[:32]}"
+    key = cache_key("matches", version, now.replace(minute=0, second=0, microsecond=0), phrases)
     counts = cache.get(key)
     if counts is None:
         counts = match_counts(phrases, now=now)

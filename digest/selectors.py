@@ -1,10 +1,12 @@
 """Reads: who is due, and what the recommender would send them."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     DateField,
@@ -115,15 +117,30 @@ SEARCH_RESULTS = 200
 """Most papers an archive search ranks (ten pages); further ones match too little to help."""
 
 
+def cache_key(name: str, *state) -> str:
+    """The cache key of ``name`` for this state (values with a stable ``repr``)."""
+    return f"{name}:{hashlib.sha256(repr(state).encode()).hexdigest()[:32]}"
+
+
+SEARCH_CACHE_SECONDS = 600
+"""A search's ranking is kept per index version this long: its further pages and the same
+search again read it instead of ranking the archive (0.6 s for "transformer" on 150,000
+synthetic papers)."""
+
+
 def paper_search(query: str) -> list[tuple[Paper, float]]:
     """The papers matching ``query`` (scored as an interest phrase), best first."""
     data = corpus()
     if data.index is None:
         return []
-    rows, scores = search(data.index, query, limit=SEARCH_RESULTS)
-    ids = data.paper_ids[rows].tolist()
-    papers = Paper.objects.in_bulk(ids)
-    return [(papers[i], s) for i, s in zip(ids, scores.tolist(), strict=True) if i in papers]
+    key = cache_key("search", data.version, query)
+    ranked = cache.get(key)
+    if ranked is None:
+        rows, scores = search(data.index, query, limit=SEARCH_RESULTS)
+        ranked = list(zip(data.paper_ids[rows].tolist(), scores.tolist(), strict=True))
+        cache.set(key, ranked, SEARCH_CACHE_SECONDS)
+    papers = Paper.objects.in_bulk([paper_id for paper_id, _ in ranked])
+    return [(papers[i], score) for i, score in ranked if i in papers]
 
 
 MATCH_WINDOW = timedelta(days=7)

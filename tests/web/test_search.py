@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Interest
+from digest import selectors
 from digest.models import Paper, Rating
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,21 @@ def test_it_pages_through_many_results(client, papers):
     assert len(titles(first)) == 20
     assert titles(second) and set(titles(first)).isdisjoint(titles(second))
     assert 'href="?q=transformer&amp;page=2"' in first.content.decode()
+
+
+def test_further_pages_and_the_same_search_again_do_not_rank_the_archive_again(
+    client, papers, monkeypatch
+):
+    ranked = []
+    search = selectors.search
+    monkeypatch.setattr(selectors, "search", lambda *a, **k: ranked.append(1) or search(*a, **k))
+
+    first = client.get("/papers/", {"q": "transformer"})
+    second = client.get("/papers/", {"q": "transformer", "page": 2})
+    again = client.get("/papers/", {"q": "transformer"}, REMOTE_ADDR="10.9.9.9")
+
+    assert len(ranked) == 1
+    assert titles(second) and titles(again) == titles(first)
 
 
 @pytest.mark.parametrize(
