@@ -171,6 +171,37 @@ def _account_pages(readers: list[int], views: int) -> list[float]:
     return times
 
 
+ADMIN_PAGES = {
+    "digests": "/admin/digest/digest/",
+    "digests of a reader": "/admin/digest/digest/?q=reader1%40example.org",
+    "a digest": "/admin/digest/digest/{digest}/change/",
+    "papers": "/admin/digest/paper/",
+    "subscribers": "/admin/accounts/subscriber/",
+    "a subscriber": "/admin/accounts/subscriber/{reader}/change/",
+    "ratings": "/admin/digest/rating/",
+}
+"""The staff's pages timed on day 365: the lists of the year's records and one of each."""
+
+
+def _admin_pages(reader: int, digest: int) -> dict[str, float]:
+    """Each of ``ADMIN_PAGES`` as a superuser sees it: the median of three views, in ms."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("staff", "staff@example.org"))
+    times = {}
+    for name, path in ADMIN_PAGES.items():
+        views = []
+        for _ in range(3):
+            start = time.perf_counter()
+            response = client.get(path.format(reader=reader, digest=digest))
+            views.append(time.perf_counter() - start)
+            assert response.status_code == 200, (path, response.status_code)
+        times[name] = statistics.median(views) * 1000
+    return times
+
+
 def _measure_load() -> None:
     """In a fresh process: the seconds and MiB it takes to load the current index."""
     import django
@@ -297,6 +328,8 @@ def main():
         page_readers = readers[args.batch : args.batch + args.pages] or readers[: args.pages]
         pages = np.asarray(_account_pages(page_readers, args.views)) * 1000
         first_views = statistics.median(pages[: len(page_readers)])
+        last_digest = postgres.sql("SELECT max(id) FROM digest_digest")[0][0]
+        admin = _admin_pages(readers[0], last_digest)
         load = os.getloadavg()[0]
         print(
             f"bench-history: {args.papers} papers, {len(readers)} readers, {items} digest items; "
@@ -305,8 +338,10 @@ def main():
             f"batch of {len(batch)} day 1 {day_one:.2f}s, day 365 {day_365:.2f}s "
             f"({day_365 / day_one:.2f}x); account page p50 {np.percentile(pages, 50):.1f} ms "
             f"p99 {np.percentile(pages, 99):.1f} ms (first view {first_views:.0f} ms); "
+            f"slowest admin page {max(admin, key=admin.get)} {max(admin.values()):.0f} ms; "
             f"load average {load:.1f}"
         )
+        print("admin pages: " + ", ".join(f"{k} {v:.0f} ms" for k, v in admin.items()))
     finally:
         from django.db import connections
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -212,3 +214,27 @@ def test_staff_cannot_save_an_interest_with_an_invisible_character(staff, subscr
     form["interests-1-phrase"] = "diffusion models"
     assert staff.post(url, form).status_code == 302  # the same form without it saves
     assert subscriber.interests.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_digest_list_counts_papers_newest_first_and_finds_a_readers_digests(staff, subscriber):
+    other = Subscriber.objects.create(email="other@example.org")
+    papers = [Paper.objects.create(source="arxiv", title=f"P{n}", abstract="a") for n in range(3)]
+    today = timezone.localdate()
+    older = Digest.objects.create(subscriber=subscriber, edition=today - timedelta(days=1))
+    newer = Digest.objects.create(subscriber=subscriber, edition=today)
+    Digest.objects.create(subscriber=other, edition=today)
+    for rank, paper in enumerate(papers, 1):
+        DigestItem.objects.create(digest=newer, paper=paper, rank=rank, score=0.5)
+    older.message_id = "<20261125.1@mail.example.org>"
+    older.save()
+
+    found = staff.get(changelist(Digest), {"q": " READER@example.org"}).content.decode()
+    by_message = staff.get(changelist(Digest), {"q": older.message_id}).content.decode()
+
+    rows = found.split("<tbody>")[1].split("</tr>")[:-1]
+    assert len(rows) == 2 and "other@example.org" not in found
+    assert f"/{newer.pk}/change/" in rows[0] and f"/{older.pk}/change/" in rows[1]
+    assert 'field-papers">3<' in rows[0] and 'field-papers">0<' in rows[1]
+    assert by_message.split("<tbody>")[1].count("</tr>") == 1
+    assert f"/{older.pk}/change/" in by_message
