@@ -4,6 +4,7 @@ address and call a service, so the web request that queues them does no mail wor
 from datetime import datetime
 
 from celery import shared_task
+from django.core.management import call_command
 
 from digest.services import digest_send_batch
 
@@ -29,3 +30,10 @@ def send_digest_now(subscriber_ids: list[int], now: str) -> dict[str, int]:
     """Admin's "send a digest now"."""
     result = digest_send_batch(subscriber_ids=subscriber_ids, now=datetime.fromisoformat(now))
     return {"sent": result.sent, "skipped": result.skipped, "failed": result.failed}
+
+
+@shared_task
+def clear_expired_sessions() -> None:
+    """Daily: delete the expired sessions that sign-ins and settings links leave behind,
+    which Django keeps until told."""
+    call_command("clearsessions")

@@ -363,6 +363,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "digest.tasks.prune_digests",
         "schedule": crontab(minute=45, hour=3),
     },
+    "clear-expired-sessions": {
+        "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=50, hour=3),
+    },
 }
 
 # --- Errors ------------------------------------------------------------------------------
