@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.views.decorators.http import condition
 
 from accounts.models import Subscriber
 
@@ -71,3 +72,13 @@ class ReaderFeed(Feed):
 
     def item_categories(self, item):
         return item.paper.categories or ()
+
+
+def _changed_at(request, token):
+    """When the feed last changed: its reader's newest sent digest."""
+    return selectors.feed_changed_at(token=token)
+
+
+reader_feed = condition(last_modified_func=_changed_at)(ReaderFeed())
+"""The feed view: a feed reader polling with If-Modified-Since gets 304 Not Modified from
+one query until a new digest is sent, instead of the feed's papers again."""

@@ -330,6 +330,12 @@ def feed_items(*, subscriber: Subscriber, limit: int) -> list[DigestItem]:
     )
 
 
+def feed_changed_at(*, token: str) -> datetime | None:
+    """When the sent digest newest in the feed ``token`` went out (None: none yet)."""
+    sent = Digest.objects.filter(subscriber__feed_token=token, status=Digest.Status.SENT)
+    return sent.aggregate(last=Max("sent_at"))["last"]
+
+
 def _rows_of(paper_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Rows of the (ascending) ``paper_ids`` holding the ``wanted`` ids that are there."""
     return Corpus(index=None, paper_ids=paper_ids, ingested_at=paper_ids).rows_of(wanted)

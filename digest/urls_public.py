@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from . import views
-from .feeds import ReaderFeed
+from .feeds import reader_feed
 
 
 class RatingConverter:
@@ -27,7 +27,7 @@ urlpatterns = [
     path("account/ratings/<int:paper_id>/<rating:value>/", views.rating_set, name="rating_set"),
     path("digests/<str:token>/", views.digest_page, name="page"),
     path("papers/", views.paper_search, name="search"),
-    path("feed/<str:token>/", ReaderFeed(), name="feed"),
+    path("feed/<str:token>/", reader_feed, name="feed"),
     path("account/feed/reset/", views.feed_reset, name="feed_reset"),
     path("account/ratings/<int:paper_id>/undo/", views.rating_undo, name="rating_undo"),
     path("account/export/", views.export, name="export"),

@@ -1,5 +1,5 @@
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import feedparser
 import pytest
@@ -77,3 +77,22 @@ def test_the_feed_address_is_reset_only_by_a_post_from_the_signed_in_reader(
 
     subscriber.refresh_from_db()
     assert subscriber.feed_token == token
+
+
+def test_a_feed_reader_polling_an_unchanged_feed_gets_not_modified(
+    signed_in, subscriber, client, django_assert_max_num_queries
+):
+    # Feed readers poll every few minutes: an unchanged feed is answered without its papers.
+    older = sent_digest(subscriber, date(2026, 11, 20), ["Older paper"])
+    Digest.objects.filter(pk=older.pk).update(sent_at=older.sent_at - timedelta(days=1))
+    path = feed_path(signed_in)
+    first = client.get(path)
+    since = first["Last-Modified"]
+
+    with django_assert_max_num_queries(1):
+        unchanged = client.get(path, HTTP_IF_MODIFIED_SINCE=since)
+    sent_digest(subscriber, date(2026, 11, 21), ["Newer paper"])
+    changed = client.get(path, HTTP_IF_MODIFIED_SINCE=since)
+
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert changed.status_code == 200 and "Newer paper" in changed.content.decode()
