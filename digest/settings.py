@@ -355,6 +355,9 @@ CELERY_TIMEZONE = "UTC"
 # longest sleep), so 15 minutes of silence means three missed wake-ups: a stalled beat.
 CELERY_BEAT_SCHEDULER = "digest.celery:HeartbeatScheduler"
 BEAT_MAX_SILENCE = env.int("BEAT_MAX_SILENCE", default=15 * 60)
+# /healthz answers from a process's last check for this long (digest.health): a check pings
+# the workers; the compose health check polls every 30 s.
+HEALTHZ_REUSE_SECONDS = env.int("HEALTHZ_REUSE_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     # Ingest first, then rank and send: the digest tick runs a quarter hour later.
     "ingest-papers": {"task": "digest.tasks.ingest_papers", "schedule": crontab(minute=0)},

@@ -14,11 +14,14 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
+    from digest import health
+
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.INDEX_DIR = tmp_path / "index"
     cache.clear()  # cached previews and pages of an earlier test's rolled-back readers
+    health._last_check = None  # nor an earlier test's /healthz answer
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from benchmarks.processes import free_port
+from digest import health
 from digest.celery import app
 from digest.health import BEAT_TICK_KEY, beat_record_tick
 
@@ -51,4 +52,24 @@ def test_the_beat_container_check_fails_when_beat_stalled(db, settings, capsys):
     beat_record_tick()
     call_command("health", "beat")
     assert json.loads(capsys.readouterr().out) == {"beat": "ok", "ok": True}
+    cache.delete(BEAT_TICK_KEY)
+
+
+def test_strangers_polling_it_ping_the_workers_once_a_window(client, db, settings, monkeypatch):
+    # Each check pings every worker through the broker and may wait 3 s for an answer.
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.HEALTHZ_REUSE_SECONDS = 10
+    pings = []
+    monkeypatch.setattr(app.control, "ping", lambda **kw: pings.append(1) or [{"w": "pong"}])
+    monkeypatch.setitem(health.CHECKS, "broker", lambda: "ok")
+    beat_record_tick()
+    clock = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: clock[0])
+
+    answers = [client.get("/healthz") for _ in range(50)]
+    clock[0] += 10
+    again = client.get("/healthz")
+
+    assert {a.status_code for a in answers} == {200} and again.status_code == 200
+    assert len(pings) == 2
     cache.delete(BEAT_TICK_KEY)
