@@ -654,10 +654,8 @@ class PaperIndex:
             stems = analyzer.stems(word)
             if word.isalpha() and len(word) >= 4 and stems and stems[0] not in known:
                 typed = re.search(rf"(?<![a-z0-9]){word}(?![a-z0-9])", text, re.IGNORECASE)
-                looked_up = len(unknown) < SPELLING_LOOKUPS
-                unknown[typed[0] if typed else word] = (
-                    looked_up and self._probable_word(word) or None
-                )
+                probably = self._probable_word(word) if len(unknown) < SPELLING_LOOKUPS else None
+                unknown[typed[0] if typed else word] = probably
         return unknown
 
     def as_read(self, phrase: str) -> str:
