@@ -1715,9 +1715,9 @@ def search(
         chunk_scores = np.asarray(matched.multiply(cosines[chunk].T).sum(axis=0)).ravel()
         rows, scores = np.concatenate([rows, chunk]), np.concatenate([scores, chunk_scores])
         start, size = start + size, 2 * size
-        if start < len(order) and np.count_nonzero(scores) >= limit:
-            if np.partition(scores, -limit)[-limit] > bound[order[start]]:
-                break
+        enough = start < len(order) and np.count_nonzero(scores) >= limit
+        if enough and np.partition(scores, -limit)[-limit] > bound[order[start]]:
+            break
     best = np.lexsort((rows, -scores))[:limit]
     best = best[scores[best] > 0]
     return rows[best], scores[best].astype(np.float32)

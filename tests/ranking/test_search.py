@@ -6,7 +6,12 @@ from digest.ranking import search
 
 @pytest.mark.parametrize(
     "query",
-    ["transformer", "vision transformer quantization", "hybrid CNN-transformer", "BERT fine-tuning"],
+    [
+        "transformer",
+        "vision transformer quantization",
+        "hybrid CNN-transformer",
+        "BERT fine-tuning",
+    ],
 )
 @pytest.mark.parametrize("limit", [1, 5])
 def test_a_search_finds_the_papers_scoring_every_paper_would(sample_index, query, limit):
