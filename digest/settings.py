@@ -255,8 +255,8 @@ ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
 # Interest suggestions while typing, per client IP: the browser asks at most every 250 ms
 # of a pause in typing, so 60 a minute is a fast typist; the answers come from a cached table.
 INTEREST_SUGGEST_RATE = env.str("INTEREST_SUGGEST_RATE", default="60/m")
-# Archive searches (each page of results counts), per client IP: a search of common words
-# ranks most of the archive (0.8 s of CPU at 150,000 papers).
+# Archive searches (each page of results counts), per client IP: a search of generic words
+# costs up to 0.5 s of CPU at 150,000 papers.
 SEARCH_RATE_PER_IP = env.str("SEARCH_RATE_PER_IP", default="30/m")
 # Admin login attempts, per client IP and per user name.
 ADMIN_LOGIN_RATE = env.str("ADMIN_LOGIN_RATE", default="10/h")

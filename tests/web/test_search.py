@@ -64,7 +64,7 @@ def test_an_empty_or_hostile_search_gives_a_clear_empty_page(signed_in, papers, 
 
 
 def test_strangers_cannot_search_without_limit(client, papers, settings, monkeypatch):
-    # A search of common words ranks most of the archive: 0.8 s on 150,000 papers.
+    # A search of generic words costs up to 0.5 s of CPU on 150,000 papers.
     settings.SEARCH_RATE_PER_IP = "3/m"
     for _ in range(3):
         assert client.get("/papers/", {"q": "transformer"}).status_code == 200
