@@ -53,6 +53,8 @@ def test_its_output_says_how_to_see_the_site_and_sign_in_and_nothing_noisy(tmp_p
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)
     demo = subprocess.run([*manage, "demo"], env=env, check=True, capture_output=True, text=True)
     output = demo.stdout + demo.stderr
+    # A reader who gets nothing is told why, in the table's row.
+    assert re.search(r"rosalind@example.org +skipped +0 +\(no new matching papers\)", output)
     assert "manage.py runserver" in output and f"{settings.SITE_URL}/" in output
     token = re.search(rf"{re.escape(settings.SITE_URL)}/signin/(\S+)/\n", output).group(1)
     assert read_token(token, "signin")["s"] > 0

@@ -95,7 +95,7 @@ class Command(BaseCommand):
                     email,
                     digest.status,
                     str(len(items)),
-                    items[0].paper.title[:48] if items else "-",
+                    items[0].paper.title[:48] if items else f"({digest.skip_reason or '-'})",
                     os.path.relpath(files[-1]) if files and items else "-",
                 )
             )
