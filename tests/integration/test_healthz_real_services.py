@@ -20,6 +20,7 @@ def real_broker(db, settings, monkeypatch, redis_server):
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
     monkeypatch.setitem(app.conf, "beat_schedule", {})  # a tick here sends no task
+    settings.HEALTHZ_REUSE_SECONDS = 0  # every request here checks anew
     cache.delete(BEAT_TICK_KEY)
 
 
