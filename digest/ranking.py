@@ -1565,10 +1565,8 @@ def recommend(
     shares = index.matches(phrases, candidates, floor)
     # Phrases some candidate holds whole: in one sentence, their words written together.
     held_whole = index.held_whole(phrases, shares, presence).astype(np.float32)
-    matched = _matched(shares)
     in_title, in_lead = index.lead_shares(phrases, candidates)
-    if lead_weight:
-        matched = matched + lead_weight * in_lead.multiply(matched)
+    matched = _lead_weighted(shares, in_lead, lead_weight)
     # Phrases x candidates: papers about the phrase (what an excluded phrase drops).
     about = ((cosines > EXCLUDE_THRESHOLD) + (in_title >= WHOLE)).astype(bool).tocsr()
     phrase_scores = cosines.multiply(matched).tocsr()
@@ -1709,9 +1707,8 @@ def search(
     start, size = 0, 4 * max(limit, 1)
     while start < len(order):
         chunk = order[start : start + size]
-        matched = _matched(index.matches(parts, chunk, floor))
-        if lead_weight:
-            matched = matched + lead_weight * index.lead_shares(parts, chunk)[1].multiply(matched)
+        shares = index.matches(parts, chunk, floor)
+        matched = _lead_weighted(shares, index.lead_shares(parts, chunk)[1], lead_weight)
         chunk_scores = np.asarray(matched.multiply(cosines[chunk].T).sum(axis=0)).ravel()
         rows, scores = np.concatenate([rows, chunk]), np.concatenate([scores, chunk_scores])
         start, size = start + size, 2 * size
@@ -1721,6 +1718,16 @@ def search(
     best = np.lexsort((rows, -scores))[:limit]
     best = best[scores[best] > 0]
     return rows[best], scores[best].astype(np.float32)
+
+
+def _lead_weighted(
+    shares: sp.csr_matrix, in_lead: sp.csr_matrix, lead_weight: float
+) -> sp.csr_matrix:
+    """Phrases x papers: how much each match (``shares``, see ``PaperIndex.matches``)
+    counts, ``1 + lead_weight * (the phrase's share in the paper's lead)``, so at most
+    ``1 + lead_weight`` (see ``PaperIndex.lead_shares``)."""
+    matched = _matched(shares)
+    return matched + lead_weight * in_lead.multiply(matched) if lead_weight else matched
 
 
 def _matched(shares: sp.csr_matrix) -> sp.csr_matrix:
