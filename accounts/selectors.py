@@ -62,18 +62,17 @@ def subscriber_preview(
         key = subscriber_preview_key(subscriber=subscriber, last_sent=last_sent, now=now)
     if key is None:
         return None
-    preview = cache.get(key)
-    if preview is None:
+
+    def preview() -> list[PreviewItem]:
         picks = recommendations_for([subscriber], now=now)[subscriber.id]
-        paper_ids = [p.paper_id for p in picks]
-        papers = Paper.objects.in_bulk(paper_ids)
+        papers = Paper.objects.in_bulk([p.paper_id for p in picks])
         ratings = ratings_of(subscriber_id=subscriber.id, papers=papers.values())
-        preview = [
+        return [
             PreviewItem(papers[p.paper_id], p.score, p.terms, ratings.get(p.paper_id))
             for p in picks
         ]
-        cache.set(key, preview, PREVIEW_CACHE_SECONDS)
-    return preview
+
+    return cache.get_or_set(key, preview, PREVIEW_CACHE_SECONDS)
 
 
 def subscriber_preview_key(
@@ -140,10 +139,9 @@ def subscriber_recent_matches(
     if not phrases or not version:
         return {}
     key = cache_key("matches", version, now.replace(minute=0, second=0, microsecond=0), phrases)
-    counts = cache.get(key)
-    if counts is None:
-        counts = match_counts(phrases, now=now)
-        cache.set(key, counts, MATCH_COUNTS_CACHE_SECONDS)
+    counts = cache.get_or_set(
+        key, lambda: match_counts(phrases, now=now), MATCH_COUNTS_CACHE_SECONDS
+    )
     return {phrase: RecentMatches(*counts[phrase]) for phrase in phrases if phrase in counts}
 
 

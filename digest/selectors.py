@@ -133,12 +133,13 @@ def paper_search(query: str) -> list[tuple[Paper, float]]:
     data = corpus()
     if data.index is None:
         return []
-    key = cache_key("search", data.version, query)
-    ranked = cache.get(key)
-    if ranked is None:
+
+    def ranked() -> list[tuple[int, float]]:
         rows, scores = search(data.index, query, limit=SEARCH_RESULTS)
-        ranked = list(zip(data.paper_ids[rows].tolist(), scores.tolist(), strict=True))
-        cache.set(key, ranked, SEARCH_CACHE_SECONDS)
+        return list(zip(data.paper_ids[rows].tolist(), scores.tolist(), strict=True))
+
+    key = cache_key("search", data.version, query)
+    ranked = cache.get_or_set(key, ranked, SEARCH_CACHE_SECONDS)
     papers = Paper.objects.in_bulk([paper_id for paper_id, _ in ranked])
     return [(papers[i], score) for i, score in ranked if i in papers]
 
