@@ -342,9 +342,9 @@ def daily_editions(ranker: Ranker, personas, qrels, similarity: np.ndarray):
         with_digest,
         len(ours),
         precision(ours, qrels),
-        precision(ours, qrels) * len(ours) / relevant,
+        relevant_sent(ours, qrels) / relevant,
         precision(tfidf, qrels),
-        precision(tfidf, qrels) * len(tfidf) / relevant,
+        relevant_sent(tfidf, qrels) / relevant,
     )
 
 
@@ -378,9 +378,14 @@ def sent_papers(rankings: dict[str, list[str]]) -> list[tuple[str, str]]:
     return [(pid, k) for pid, ranked in rankings.items() for k in ranked[:SIZE]]
 
 
+def relevant_sent(sent: list[tuple[str, str]], qrels) -> int:
+    """How many of the ``sent`` papers are graded >= 1 for their persona."""
+    return sum(qrels.get(pid, {}).get(k, 0) >= 1 for pid, k in sent)
+
+
 def precision(sent: list[tuple[str, str]], qrels) -> float:
     """Share of the ``sent`` papers graded >= 1 for their persona."""
-    return sum(qrels.get(pid, {}).get(k, 0) >= 1 for pid, k in sent) / max(len(sent), 1)
+    return relevant_sent(sent, qrels) / max(len(sent), 1)
 
 
 def one_like_changes(ranker: Ranker, personas, qrels, **options) -> tuple[list[int], list[int]]:
