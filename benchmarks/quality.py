@@ -456,6 +456,18 @@ def feedback_gain(
     return scores(before, remaining)["nDCG@10"], scores(after, remaining)["nDCG@10"]
 
 
+def with_papers_left(ranker: Ranker, personas, qrels, n_rated=RATED) -> list[str]:
+    """Personas with a paper graded >= 1 outside the first ``n_rated`` of their first
+    digest: those whose ratings have something left to find (for the others nDCG@10 of
+    the rest is 0 with or without ratings)."""
+    first = ranker.rank(personas, limit=10)
+    return [
+        pid
+        for pid, ranked in first.items()
+        if any(g >= 1 and k not in ranked[:n_rated] for k, g in qrels.get(pid, {}).items())
+    ]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--judgments", default="data/dev_judgments.json")
@@ -673,6 +685,16 @@ def main(argv=None):
     print(
         f"feedback: reader rates {RATED} papers of the first digest; nDCG@10 of the rest "
         f"{before:.3f} without ratings, {after:.3f} with ({after - before:+.3f})"
+    )
+    left = with_papers_left(ranker, personas, qrels)
+    before_left, after_left = (
+        np.mean([ndcg[pid] for pid in left])
+        for ndcg in by_rated[feedback_points.index(shipped)][RATED]
+    )
+    print(
+        f"  over the {len(left)} personas with a relevant paper left to find: "
+        f"{before_left:.3f} without ratings, {after_left:.3f} with "
+        f"({after_left - before_left:+.3f})"
     )
     gains = [after - before for before, after in shipped_gain.values()]
     print(
