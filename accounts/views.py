@@ -111,7 +111,7 @@ TOO_MANY = "Too many requests from you or for this address. Please try again in 
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
-    form = SubscribeForm(request.POST or None)
+    form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_bot():
             return render(request, "accounts/check_inbox.html")
@@ -189,7 +189,7 @@ def confirm(request, token):
 
 @require_http_methods(["GET", "POST"])
 def signin_request(request):
-    form = EmailForm(request.POST or None)
+    form = EmailForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         over = _over_limit(request, "signin")
         if over == "ip":
