@@ -176,6 +176,7 @@ ADMIN_PAGES = {
     "digests of a reader": "/admin/digest/digest/?q=reader1%40example.org",
     "a digest": "/admin/digest/digest/{digest}/change/",
     "papers": "/admin/digest/paper/",
+    "papers searched": "/admin/digest/paper/?q=sparse+attention",
     "subscribers": "/admin/accounts/subscriber/",
     "a subscriber": "/admin/accounts/subscriber/{reader}/change/",
     "ratings": "/admin/digest/rating/",

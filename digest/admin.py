@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Subscriber
 
+from . import selectors
 from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating
 
 admin.site.site_header = f"{settings.SITE_NAME} staff"
@@ -41,11 +42,31 @@ def rounded(score: float) -> str:
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
+    """Searching a year's titles and abstracts by substring took 4.1 s at 150,000 papers
+    (make bench-history; titles alone 0.4 s more than the list's 0.15 s): the search reads
+    the paper index instead, as the site's search does, and finds a whole title or an
+    arXiv id through their database indexes."""
+
     list_display = ["title", "source", "external_id", "published", "ingested_at", "upvotes"]
     list_filter = ["source", "published", "ingested_at"]
-    search_fields = ["title", "abstract", "external_id"]
+    search_fields = ["title", "external_id"]  # see get_search_results
+    search_help_text = (
+        "Words of a title or abstract (as the site's search reads them), or an arXiv id."
+    )
     date_hierarchy = "ingested_at"
     readonly_fields = ["title_key", "ingested_at", "updated_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The papers the site's search finds for the words (titles and abstracts of the
+        index), and the paper with that whole title or arXiv id (also a paper older than
+        the index's window or newer than the index)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        found = [paper.id for paper, _ in selectors.paper_search(term)]
+        return queryset.filter(
+            Q(id__in=found) | Q(title_key=Paper.key_of(term)) | Q(external_id=term)
+        ), False
 
 
 class DigestItemInline(admin.TabularInline):

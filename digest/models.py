@@ -61,8 +61,13 @@ class Paper(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.title_key = normalize_title(self.title)[:500]
+        self.title_key = self.key_of(self.title)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def key_of(title: str) -> str:
+        """The title as ``title_key`` stores it: normalized (see ``normalize_title``)."""
+        return normalize_title(title)[:500]
 
     @cached_property
     def arxiv_id(self) -> str:

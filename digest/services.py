@@ -24,7 +24,7 @@ from accounts.models import Subscriber, new_feed_token
 from . import editions, index_store, selectors
 from .emails import make_message
 from .mail import Attempt, Failure, Sender
-from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating, normalize_title
+from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating
 from .ranking import PaperIndex
 from .sources import SOURCES
 from .sources.base import Page, PaperRecord, SourceError
@@ -82,7 +82,7 @@ def _merge(paper: Paper, record: PaperRecord) -> bool:
             setattr(paper, name, value)
     if record.upvotes is not None:
         paper.upvotes = record.upvotes
-    paper.title_key = normalize_title(paper.title)[:500]
+    paper.title_key = Paper.key_of(paper.title)
     changed = any(getattr(paper, name) != value for name, value in before.items())
     if changed:
         paper.updated_at = timezone.now()
@@ -95,7 +95,7 @@ def papers_upsert(*, records: list[PaperRecord], source: str) -> UpsertResult:
     if not records:
         return result
     ids = {r.external_id for r in records if r.external_id}
-    keys = {normalize_title(r.title)[:500] for r in records}
+    keys = {Paper.key_of(r.title) for r in records}
     with transaction.atomic():
         known = list(
             Paper.objects.select_for_update().filter(Q(external_id__in=ids) | Q(title_key__in=keys))
@@ -106,7 +106,7 @@ def papers_upsert(*, records: list[PaperRecord], source: str) -> UpsertResult:
             by_title.setdefault(paper.title_key, paper)
         new, changed = [], {}
         for record in records:
-            key = normalize_title(record.title)[:500]
+            key = Paper.key_of(record.title)
             paper = by_id.get(record.external_id) if record.external_id else None
             if paper is None:
                 same_title = by_title.get(key)

@@ -70,12 +70,16 @@ def test_subscribers_can_be_searched_and_filtered(staff, subscriber):
     assert "speech recognition" in detail  # interests inline
 
 
-@pytest.mark.django_db
-def test_papers_can_be_searched_by_abstract(staff):
-    Paper.objects.create(source="arxiv", title="Conformer", abstract="convolution for speech")
-    Paper.objects.create(source="hf", title="Diffusion", abstract="images")
-    page = staff.get(changelist(Paper), {"q": "convolution"}).content.decode()
-    assert "Conformer" in page and "Diffusion" not in page
+def test_papers_are_found_by_abstract_words_whole_title_or_arxiv_id(staff, papers):
+    # Words of the DASpeech abstract only; then a paper added after the index was built.
+    page = staff.get(changelist(Paper), {"q": "acoustic diversity"}).content.decode()
+    assert "DASpeech" in page and "DBConformer" not in page
+    Paper.objects.create(source="arxiv", title="Brand-new Conformer", external_id="2611.00001")
+    assert (
+        "Brand-new Conformer" in staff.get(changelist(Paper), {"q": " brand-new  CONFORMER"}).text
+    )
+    by_id = staff.get(changelist(Paper), {"q": "2611.00001"}).content.decode()
+    assert "Brand-new Conformer" in by_id and "DASpeech" not in by_id
     assert "By source" in staff.get(changelist(Paper)).content.decode()
 
 
