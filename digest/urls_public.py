@@ -27,7 +27,8 @@ urlpatterns = [
     path("account/ratings/<int:paper_id>/<rating:value>/", views.rating_set, name="rating_set"),
     path("digests/<str:token>/", views.digest_page, name="page"),
     path("papers/", views.paper_search, name="search"),
-    path("feed/<str:token>/", reader_feed, name="feed"),
+    # The token is secrets.token_urlsafe's: a slug. Anything else is no feed, not a query.
+    path("feed/<slug:token>/", reader_feed, name="feed"),
     path("account/feed/reset/", views.feed_reset, name="feed_reset"),
     path("account/ratings/<int:paper_id>/undo/", views.rating_undo, name="rating_undo"),
     path("account/export/", views.export, name="export"),

@@ -1,5 +1,6 @@
-"""The ingest tests (JSON lines and every remote source) again, on a real PostgreSQL: it
-refuses what SQLite stores silently (an over-long value), which once lost a whole file."""
+"""Suites run again on a real PostgreSQL, which refuses what SQLite stores silently: an
+over-long value (which once lost a whole ingest file) or a NUL character (which a stranger
+can put in any URL)."""
 
 import subprocess
 import sys
@@ -11,12 +12,20 @@ from benchmarks.processes import ROOT, django_env
 pytestmark = pytest.mark.integration
 
 
-def test_the_ingest_tests_pass_on_postgresql(postgres, tmp_path):
+@pytest.mark.parametrize(
+    "suite",
+    [
+        ["tests/ingest", "tests/sources"],
+        ["tests/web/test_hostile_requests.py"],
+    ],
+    ids=["ingest", "hostile-requests"],
+)
+def test_the_suite_passes_on_postgresql(suite, postgres, tmp_path):
     env = django_env(
         database_url=postgres.url, redis_url="", email_url="", var_dir=tmp_path / "var"
     )
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/ingest", "tests/sources", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", *suite, "-p", "no:cacheprovider"],
         cwd=ROOT,
         env=env,
         capture_output=True,
