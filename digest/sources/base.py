@@ -3,9 +3,11 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from pylatexenc.latex2text import LatexNodes2Text
 
 # The limits of the Paper columns (digest.models declares its fields with these). A record
 # is checked against them before any insert: PostgreSQL refuses a longer value and so the
@@ -62,6 +64,7 @@ class PaperRecord:
     upvotes: int | None = None
 
     def __post_init__(self):
+        self.title, self.abstract = readable(self.title), readable(self.abstract)
         for name, label in (("abs_url", "'url'"), ("pdf_url", "'pdf_url'")):
             url = getattr(self, name)
             if url == "":
@@ -117,3 +120,45 @@ def normalize_title(title: str) -> str:
     """The de-duplication key of a paper without an external id (also the judgments' key):
     lower-cased, runs of whitespace made one space, ends stripped."""
     return re.sub(r"\s+", " ", title.lower()).strip()
+
+
+# TeX in titles and abstracts (arXiv's are written in it): math between single dollars, as
+# pandoc reads it (no space inside either dollar, no digit after the closing one, so "costs
+# $10 and $20" is no math), escaped characters and emphasis.
+_MATH = re.compile(r"(?<![\\$])\$(?=[^\s$])((?:[^$\\\n]|\\.){1,300}?)(?<=[^\s\\])\$(?!\d)")
+_SCRIPT = re.compile(r"([_^])(?:\{([0-9]+)\}|([0-9]))")
+_DIGITS = {
+    "_": str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"),
+    "^": str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"),
+}
+_SPACED_MACRO = re.compile(r"(\\[A-Za-z]+) (?=\w)")
+_ESCAPED = re.compile(r"\\([%&_#$])")
+_EMPHASIS = re.compile(r"\\(?:emph|textit|textbf|texttt|textsc)\{([^{}\\]*)\}")
+_QUOTES = (("``", "\u201c"), ("''", "\u201d"))
+
+
+@cache
+def _latex() -> LatexNodes2Text:
+    return LatexNodes2Text(math_mode="text")
+
+
+def _math(match: re.Match) -> str:
+    """A TeX math span as Unicode: "$\\mathcal{O}(n^2)$" as "𝒪(n²)", "$\\ell_1$" as "ℓ₁"."""
+    tex = _SCRIPT.sub(lambda m: (m[2] or m[3]).translate(_DIGITS[m[1]]), match[1])
+    tex = _SPACED_MACRO.sub(r"\1{} ", tex)  # "\log n" reads "log n", not "logn"
+    try:
+        return _latex().latex_to_text(tex).strip() or match[0]
+    except Exception:  # pylatexenc is tolerant, but a paper must never fail on its math
+        return match[0]
+
+
+def readable(text: str) -> str:
+    """``text`` with its TeX written as it reads: math spans in Unicode ("$\\infty$-Bench" as
+    "∞-Bench", "$\\text{H}_2\\text{O}$" as "H₂O"), "\\%" as "%", "\\emph{not}" as "not",
+    "``quoted''" in curly quotes. Anything else, a lone "$" or "%" included, is left as it is."""
+    if "$" not in text and "\\" not in text and "``" not in text:
+        return text
+    text = _EMPHASIS.sub(r"\1", _MATH.sub(_math, text))
+    for tex, quote in _QUOTES:
+        text = text.replace(tex, quote)
+    return _ESCAPED.sub(r"\1", text)

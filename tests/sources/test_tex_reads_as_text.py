@@ -1,0 +1,55 @@
+"""arXiv writes titles and abstracts in TeX; readers get them as text."""
+
+import pytest
+
+from digest.models import Paper
+from digest.services import ingest_source
+from digest.sources.base import readable
+
+
+def test_a_feed_items_tex_is_stored_as_it_reads(recorded):
+    feed = recorded.payload("arxiv_rss_monday.xml").decode()
+    feed = feed.replace(
+        "Scaling Laws for Data Pruning in Pretraining",
+        r"$\infty$-Pruning: Scaling Laws for $\mathcal{O}(n^2)$ Data",
+    ).replace(
+        "pruning pretraining data helps.",
+        r"pruning helps, \emph{not} hurts, at 5\% of the cost for $\ell_1$ and $k$-means.",
+    )
+    recorded.get(recorded.rss, body=feed, content_type="application/rss+xml")
+
+    assert ingest_source(source="arxiv-rss").status == "ok"
+
+    paper = Paper.objects.get(external_id="2611.16102")
+    assert paper.title == "∞-Pruning: Scaling Laws for 𝒪(n²) Data"
+    assert paper.abstract.endswith(
+        "pruning helps, not hurts, at 5% of the cost for ℓ₁ and k-means."
+    )
+
+
+@pytest.mark.parametrize(
+    "tex, text",
+    [
+        (r"$\text{H}_2\text{O}$: Heavy-Hitter Oracle", "H₂O: Heavy-Hitter Oracle"),
+        (r"an $\Omega(n \log n)$ bound, $\alpha=0.5$", "an Ω(n log n) bound, α=0.5"),
+        (r"$\mu$P and $k$NN-LM", "μP and kNN-LM"),
+        ("a ``quoted'' phrase", "a \u201cquoted\u201d phrase"),
+        (r"$x_{10}^{2}$ and $\frac{1}{2}$", "x₁₀² and 1/2"),
+    ],
+)
+def test_tex_reads_as_text(tex, text):
+    assert readable(tex) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "costs $10 and $20 a month",  # dollars, not math
+        "price $5, about 5% of ~10 runs",
+        "a lone $ sign",
+        "$ spaced$ is no math",
+        "plain words",
+    ],
+)
+def test_text_that_is_not_tex_is_left_as_it_is(text):
+    assert readable(text) == text
