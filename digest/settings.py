@@ -395,5 +395,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Malformed TeX in a paper is kept as written (digest.sources.base.readable); the
+        # parser's complaints about it say nothing an operator can act on.
+        "pylatexenc": {"level": "ERROR"},
+    },
 }

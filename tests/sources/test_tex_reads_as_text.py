@@ -4,7 +4,7 @@ import pytest
 
 from digest.models import Paper
 from digest.services import ingest_source
-from digest.sources.base import readable
+from digest.sources.base import MATH_SPANS, readable
 
 
 def test_a_feed_items_tex_is_stored_as_it_reads(recorded):
@@ -49,7 +49,13 @@ def test_tex_reads_as_text(tex, text):
         "a lone $ sign",
         "$ spaced$ is no math",
         "plain words",
+        r"$\frac$ without its arguments",
     ],
 )
 def test_text_that_is_not_tex_is_left_as_it_is(text):
     assert readable(text) == text
+
+
+def test_a_text_of_endless_math_reads_only_its_first_spans():
+    read = readable(" ".join(["$x^2$"] * (MATH_SPANS + 50))).split()
+    assert read.count("x²") == MATH_SPANS and read.count("$x^2$") == 50
