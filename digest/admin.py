@@ -51,7 +51,8 @@ class PaperAdmin(admin.ModelAdmin):
     list_filter = ["source", "published", "ingested_at"]
     search_fields = ["title", "external_id"]  # see get_search_results
     search_help_text = (
-        "Words of a title or abstract (as the site's search reads them), or an arXiv id."
+        "Words of a title or abstract (as the site's search reads them), a whole title or an "
+        "arXiv id."
     )
     date_hierarchy = "ingested_at"
     readonly_fields = ["title_key", "ingested_at", "updated_at"]

@@ -137,7 +137,7 @@ _DIGITS = {
 _SPACED_MACRO = re.compile(r"(\\[A-Za-z]+) (?=\w)")
 _ESCAPED = re.compile(r"\\([%&_#$])")
 _EMPHASIS = re.compile(r"\\(?:emph|textit|textbf|texttt|textsc)\{([^{}\\]*)\}")
-_QUOTES = (("``", "\u201c"), ("''", "\u201d"))
+_QUOTED = re.compile(r"``((?:[^`'\n]|'(?!')){1,300})''")
 
 
 @cache
@@ -164,6 +164,4 @@ def readable(text: str) -> str:
     if "$" not in text and "\\" not in text and "``" not in text:
         return text
     text = _EMPHASIS.sub(r"\1", _MATH.sub(_math, text, count=MATH_SPANS))
-    for tex, quote in _QUOTES:
-        text = text.replace(tex, quote)
-    return _ESCAPED.sub(r"\1", text)
+    return _ESCAPED.sub(r"\1", _QUOTED.sub("\u201c\\1\u201d", text))

@@ -33,7 +33,7 @@ def test_a_feed_items_tex_is_stored_as_it_reads(recorded):
         (r"$\text{H}_2\text{O}$: Heavy-Hitter Oracle", "H₂O: Heavy-Hitter Oracle"),
         (r"an $\Omega(n \log n)$ bound, $\alpha=0.5$", "an Ω(n log n) bound, α=0.5"),
         (r"$\mu$P and $k$NN-LM", "μP and kNN-LM"),
-        ("a ``quoted'' phrase", "a \u201cquoted\u201d phrase"),
+        ("a ``quoted'' and ``it's'' phrase", "a \u201cquoted\u201d and \u201cit's\u201d phrase"),
         (r"$x_{10}^{2}$ and $\frac{1}{2}$", "x₁₀² and 1/2"),
     ],
 )
