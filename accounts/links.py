@@ -25,6 +25,12 @@ def signin_url(subscriber) -> str:
     return absolute(reverse("accounts:signin", args=[token]))
 
 
+def email_change_url(subscriber, email: str) -> str:
+    """The link sent to a new address: moves the subscriber's mail there (once)."""
+    token = make_token(subscriber.id, "email", n=login_nonce(subscriber), e=email)
+    return absolute(reverse("accounts:email_change", args=[token]))
+
+
 def settings_url(subscriber) -> str:
     """The digest's "Tune your interests" link: opens the account settings (not export or
     delete), as often as wanted for ``ACCOUNT_SETTINGS_LINK_MAX_AGE``."""

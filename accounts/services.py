@@ -6,21 +6,22 @@ from functools import partial
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.db.models import Q, Value
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from digest.emails import make_message
 
 from . import links, selectors, tasks
+from .addresses import mask_email
 from .forms import MAX_INTERESTS
 from .models import Interest, Subscriber
-from .tokens import BadToken, read_signin_token
+from .tokens import BadToken, read_signin_token, read_token
 
 
-def _send(name: str, subscriber: Subscriber, **ctx) -> None:
-    make_message(name, subscriber.email, {"subscriber": subscriber, **ctx}).send()
+def _send(name: str, subscriber: Subscriber, *, to: str | None = None, **ctx) -> None:
+    make_message(name, to or subscriber.email, {"subscriber": subscriber, **ctx}).send()
 
 
 def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
@@ -139,6 +140,60 @@ def subscriber_send_signin(*, email: str) -> None:
             signin_url=links.signin_url(subscriber),
             valid_days=settings.ACCOUNT_SIGNIN_MAX_AGE // 86400,
         )
+
+
+ADDRESS_TAKEN = (
+    "That address has a subscription of its own. Sign in with it to use or delete it; "
+    "your digests still go to your current address."
+)
+
+
+def subscriber_request_email_change(*, subscriber: Subscriber, email: str) -> None:
+    """Queue a link to ``email`` that moves the subscriber's mail there; nothing changes
+    until the link's button is used, so an address nobody reads cannot take the digests."""
+    transaction.on_commit(partial(tasks.send_email_change_link.delay, subscriber.id, email))
+
+
+def subscriber_send_email_change(*, subscriber: Subscriber, email: str) -> None:
+    _send(
+        "email-change",
+        subscriber,
+        to=email,
+        new_email=email,
+        change_url=links.email_change_url(subscriber, email),
+        valid_days=settings.ACCOUNT_CONFIRM_MAX_AGE // 86400,
+    )
+
+
+def subscriber_change_email(*, token: str) -> Subscriber:
+    """Move the subscriber's mail to the address the link was sent to (once), mail them
+    again if that is why they changed it (a bounced address), and tell the old address.
+    BadToken when the link is not valid or the address has a subscription of its own
+    (the unique address constraint decides, so two readers cannot both take one)."""
+    payload = read_token(token, "email", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE)
+    email = payload.get("e")
+    if not isinstance(email, str):
+        raise BadToken("This link is not valid.")
+    old = Subscriber.objects.filter(id=payload["s"]).values_list("email", flat=True).first()
+    bounced = Q(status=Subscriber.Status.BOUNCED)
+    try:
+        with transaction.atomic():
+            subscriber = _use_link(
+                token=token,
+                purpose="email",
+                max_age=settings.ACCOUNT_CONFIRM_MAX_AGE,
+                email=email,
+                status=Case(When(bounced, then=Value(Subscriber.Status.ACTIVE)), default="status"),
+                status_reason=Case(When(bounced, then=Value("")), default="status_reason"),
+            )
+    except IntegrityError as error:
+        raise BadToken(ADDRESS_TAKEN) from error
+    transaction.on_commit(partial(tasks.send_email_changed_notice.delay, subscriber.id, old))
+    return subscriber
+
+
+def subscriber_send_email_changed(*, subscriber: Subscriber, old_email: str) -> None:
+    _send("email-changed", subscriber, to=old_email, new_email=mask_email(subscriber.email))
 
 
 def subscriber_update_delivery(

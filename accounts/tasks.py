@@ -26,6 +26,20 @@ def send_signin_link(email: str) -> None:
 
 
 @shared_task
+def send_email_change_link(subscriber_id: int, email: str) -> None:
+    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
+    if subscriber is not None:
+        services.subscriber_send_email_change(subscriber=subscriber, email=email)
+
+
+@shared_task
+def send_email_changed_notice(subscriber_id: int, old_email: str) -> None:
+    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
+    if subscriber is not None:
+        services.subscriber_send_email_changed(subscriber=subscriber, old_email=old_email)
+
+
+@shared_task
 def send_digest_now(subscriber_ids: list[int], now: str) -> dict[str, int]:
     """Admin's "send a digest now"."""
     result = digest_send_batch(subscriber_ids=subscriber_ids, now=datetime.fromisoformat(now))

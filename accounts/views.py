@@ -267,6 +267,7 @@ def _account_page(request, subscriber, status=200, **forms):
     context = {
         "subscriber": subscriber,
         "delivery_form": forms.get("delivery_form") or DeliveryForm(instance=subscriber),
+        "email_form": forms.get("email_form") or EmailForm(),
         "timezone_options": _timezone_options(),
         "add_form": forms.get("add_form") or AddInterestsForm(subscriber=subscriber),
         "interests_formset": forms.get("interests_formset") or _interests_formset(subscriber),
@@ -354,6 +355,52 @@ def interest_remove(request, subscriber, pk):
     interest = get_object_or_404(subscriber.interests, pk=pk)
     services.interest_remove(interest=interest)
     messages.success(request, f"Removed “{interest.phrase}”.")
+    return redirect("accounts:account")
+
+
+@require_POST
+@never_cache
+@full_signin_required
+def email_change_request(request, subscriber):
+    """Send a link to a new address; the mail moves there only when it is used. (A
+    settings-link session cannot: a forwarded digest must not hand the account over.)"""
+    form = EmailForm(request.POST)
+    if _over_limit(request, "email-change"):
+        form.add_error(None, TOO_MANY)
+        return _account_page(request, subscriber, status=429, email_form=form)
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        if email_key(email) == email_key(subscriber.email):
+            form.add_error("email", "That is your address already.")
+        else:
+            services.subscriber_request_email_change(subscriber=subscriber, email=email)
+            messages.success(
+                request,
+                f"We sent a link to {email}. Your digests go there once you open it; "
+                "until then they come here.",
+            )
+            return redirect("accounts:account")
+    return _account_page(request, subscriber, status=400, email_form=form)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_change(request, token):
+    try:
+        if request.method != "POST":
+            selectors.subscriber_from_link(
+                token=token, purpose="email", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
+            )
+            return _link_page(
+                request,
+                "Change your address",
+                "Send my digests here",
+                "Your digests and account mail will come to this address.",
+            )
+        subscriber = services.subscriber_change_email(token=token)
+    except BadToken as e:
+        return _bad_link(request, e)
+    _sign_in(request, subscriber)
+    messages.success(request, f"Your digests now go to {subscriber.email}.")
     return redirect("accounts:account")
 
 

@@ -1,6 +1,7 @@
 """Suites run again on a real PostgreSQL, which refuses what SQLite stores silently: an
 over-long value (which once lost a whole ingest file) or a NUL character (which a stranger
-can put in any URL)."""
+can put in any URL); and which enforces the unique address when a reader moves their mail
+to an address that has its own subscription."""
 
 import subprocess
 import sys
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.integration
     "suite",
     [
         ["tests/ingest", "tests/sources"],
-        ["tests/web/test_hostile_requests.py"],
+        ["tests/web/test_hostile_requests.py", "tests/web/test_change_address.py"],
     ],
-    ids=["ingest", "hostile-requests"],
+    ids=["ingest", "web"],
 )
 def test_the_suite_passes_on_postgresql(suite, postgres, tmp_path):
     env = django_env(
