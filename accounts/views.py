@@ -166,25 +166,40 @@ def _link_page(request, action: str, button: str, text: str):
     return render(request, "accounts/link_action.html", context)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def confirm(request, token):
+def _single_use_link(request, token, *, purpose, max_age, page, use, done):
+    """A single-use emailed link (see ``services._use_link``): GET and HEAD check it and
+    show ``page`` (title, button, text), so a mail scanner uses nothing; the button's POST
+    uses it (``use(token=...)``), signs the subscriber in and answers ``done(subscriber)``."""
     try:
         if request.method != "POST":
-            selectors.subscriber_from_link(
-                token=token, purpose="confirm", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
-            )
-            return _link_page(
-                request,
-                "Confirm your subscription",
-                "Confirm my subscription",
-                "One click and your digest starts.",
-            )
-        subscriber = services.subscriber_confirm(token=token)
+            selectors.subscriber_from_link(token=token, purpose=purpose, max_age=max_age)
+            return _link_page(request, *page)
+        subscriber = use(token=token)
     except BadToken as e:
         return _bad_link(request, e)
     _sign_in(request, subscriber)
-    messages.success(request, "Your subscription is confirmed. Welcome!")
-    return redirect("accounts:start")
+    return done(subscriber)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request, token):
+    def welcome(subscriber):
+        messages.success(request, "Your subscription is confirmed. Welcome!")
+        return redirect("accounts:start")
+
+    return _single_use_link(
+        request,
+        token,
+        purpose="confirm",
+        max_age=settings.ACCOUNT_CONFIRM_MAX_AGE,
+        page=(
+            "Confirm your subscription",
+            "Confirm my subscription",
+            "One click and your digest starts.",
+        ),
+        use=services.subscriber_confirm,
+        done=welcome,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -208,17 +223,15 @@ def signin_request(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def signin(request, token):
-    try:
-        if request.method != "POST":
-            selectors.subscriber_from_link(
-                token=token, purpose="signin", max_age=settings.ACCOUNT_SIGNIN_MAX_AGE
-            )
-            return _link_page(request, "Sign in", "Sign in", "The link works once.")
-        subscriber = services.subscriber_signin(token=token)
-    except BadToken as e:
-        return _bad_link(request, e)
-    _sign_in(request, subscriber)
-    return redirect("accounts:account")
+    return _single_use_link(
+        request,
+        token,
+        purpose="signin",
+        max_age=settings.ACCOUNT_SIGNIN_MAX_AGE,
+        page=("Sign in", "Sign in", "The link works once."),
+        use=services.subscriber_signin,
+        done=lambda subscriber: redirect("accounts:account"),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -385,23 +398,23 @@ def email_change_request(request, subscriber):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def email_change(request, token):
-    try:
-        if request.method != "POST":
-            selectors.subscriber_from_link(
-                token=token, purpose="email", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
-            )
-            return _link_page(
-                request,
-                "Change your address",
-                "Send my digests here",
-                "Your digests and account mail will come to this address.",
-            )
-        subscriber = services.subscriber_change_email(token=token)
-    except BadToken as e:
-        return _bad_link(request, e)
-    _sign_in(request, subscriber)
-    messages.success(request, f"Your digests now go to {subscriber.email}.")
-    return redirect("accounts:account")
+    def moved(subscriber):
+        messages.success(request, f"Your digests now go to {subscriber.email}.")
+        return redirect("accounts:account")
+
+    return _single_use_link(
+        request,
+        token,
+        purpose="email",
+        max_age=settings.ACCOUNT_CONFIRM_MAX_AGE,
+        page=(
+            "Change your address",
+            "Send my digests here",
+            "Your digests and account mail will come to this address.",
+        ),
+        use=services.subscriber_change_email,
+        done=moved,
+    )
 
 
 @require_POST

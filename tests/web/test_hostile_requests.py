@@ -113,3 +113,12 @@ def test_no_url_answers_hostile_requests_with_a_server_error(
         {(method, path.split("?")[0]) for method, path, _ in server_errors}
     )
     assert [a for a in answered if a[2] >= 500 and a[2] != 503] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/signin/"])
+def test_empty_posts_past_the_limit_get_the_limit_page(client, settings, path):
+    settings.ACCOUNT_RATE_PER_IP = "1/h"
+    assert client.post(path, {}).status_code == 200
+    refused = client.post(path, {})
+    assert refused.status_code == 429 and "Too many requests" in refused.content.decode()
