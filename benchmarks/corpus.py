@@ -7,7 +7,7 @@ from dataclasses import astuple, dataclass
 from datetime import date
 from pathlib import Path
 
-from digest.sources.base import normalize_title
+from digest.sources.base import normalize_title, readable
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,9 @@ def load_corpus(path: str | Path) -> Corpus:
     keys = list(papers)
     return Corpus(
         keys=keys,
-        titles=[papers[k]["title"] for k in keys],
-        abstracts=[papers[k].get("abstract") or "" for k in keys],
+        # As the ingest stores them (TeX read as text); the keys are the judgments'.
+        titles=[readable(papers[k]["title"]) for k in keys],
+        abstracts=[readable(papers[k].get("abstract") or "") for k in keys],
         upvotes=[_count(papers[k].get("upvotes")) for k in keys],
         published=[_date(papers[k].get("published")) for k in keys],
     )
