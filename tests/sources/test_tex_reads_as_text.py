@@ -1,5 +1,7 @@
 """arXiv writes titles and abstracts in TeX; readers get them as text."""
 
+import importlib
+
 import pytest
 
 from digest.models import Paper
@@ -59,3 +61,22 @@ def test_text_that_is_not_tex_is_left_as_it_is(text):
 def test_a_text_of_endless_math_reads_only_its_first_spans():
     read = readable(" ".join(["$x^2$"] * (MATH_SPANS + 50))).split()
     assert read.count("x²") == MATH_SPANS and read.count("$x^2$") == 50
+
+
+@pytest.mark.django_db
+def test_papers_stored_before_read_their_tex_as_text_after_the_migration():
+    from django.apps import apps
+
+    migration = importlib.import_module("digest.migrations.0006_papers_tex_read_as_text")
+    stored = Paper.objects.create(
+        title=r"$\infty$-Bench", abstract=r"Up to 87\% faster, \emph{not} slower."
+    )
+    plain = Paper.objects.create(title="Plain words", abstract="Costs $10 and $20.")
+
+    migration.papers_read_as_text(apps, None)
+
+    stored.refresh_from_db()
+    assert (stored.title, stored.abstract) == ("∞-Bench", "Up to 87% faster, not slower.")
+    assert stored.title_key == "∞-bench"
+    plain.refresh_from_db()
+    assert (plain.title, plain.abstract) == ("Plain words", "Costs $10 and $20.")
