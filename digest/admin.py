@@ -64,7 +64,7 @@ class PaperAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        found = [paper.id for paper, _ in selectors.paper_search(term)]
+        found = [paper_id for paper_id, _ in selectors.paper_search_ranking(term)]
         return queryset.filter(
             Q(id__in=found) | Q(title_key=Paper.key_of(term)) | Q(external_id=term)
         ), False
@@ -116,7 +116,7 @@ class DigestAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        readers = list(Subscriber.objects.filter(email__iexact=term).values_list("id", flat=True))
+        readers = list(Subscriber.objects.with_email(term).values_list("id", flat=True))
         if readers:
             return queryset.filter(subscriber_id__in=readers), False
         return queryset.filter(message_id=term), False

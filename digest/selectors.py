@@ -128,8 +128,9 @@ search again read it instead of ranking the archive again (0.1-0.5 s on 150,000 
 papers)."""
 
 
-def paper_search(query: str) -> list[tuple[Paper, float]]:
-    """The papers matching ``query`` (scored as an interest phrase), best first."""
+def paper_search_ranking(query: str) -> list[tuple[int, float]]:
+    """The ids and scores of the papers matching ``query`` (scored as an interest phrase),
+    best first; kept per index version for ``SEARCH_CACHE_SECONDS``."""
     data = corpus()
     if data.index is None:
         return []
@@ -138,8 +139,12 @@ def paper_search(query: str) -> list[tuple[Paper, float]]:
         rows, scores = search(data.index, query, limit=SEARCH_RESULTS)
         return list(zip(data.paper_ids[rows].tolist(), scores.tolist(), strict=True))
 
-    key = cache_key("search", data.version, query)
-    ranked = cache.get_or_set(key, ranked, SEARCH_CACHE_SECONDS)
+    return cache.get_or_set(cache_key("search", data.version, query), ranked, SEARCH_CACHE_SECONDS)
+
+
+def paper_search(query: str) -> list[tuple[Paper, float]]:
+    """The papers matching ``query`` (see ``paper_search_ranking``), best first."""
+    ranked = paper_search_ranking(query)
     papers = Paper.objects.in_bulk([paper_id for paper_id, _ in ranked])
     return [(papers[i], score) for i, score in ranked if i in papers]
 
