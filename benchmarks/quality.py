@@ -194,8 +194,8 @@ class Ranker:
 
     def __init__(self, corpus):
         self.corpus = corpus
-        self.index = PaperIndex.fit(
-            corpus.titles, corpus.abstracts, upvotes=corpus.upvotes, published=corpus.published
+        self.index = PaperIndex.fit(zip(corpus.titles, corpus.abstracts, strict=True)).with_priors(
+            upvotes=corpus.upvotes, published=corpus.published
         )
         self.options = {
             "min_score": settings.DIGEST_MIN_SCORE,

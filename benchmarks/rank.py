@@ -113,7 +113,7 @@ def main(argv=None):
     corpus = load_corpus(args.papers_file)
     titles, abstracts = synthetic_papers(corpus, args.papers, rng)
     start = time.perf_counter()
-    index = PaperIndex.fit(corpus.titles + titles, corpus.abstracts + abstracts)
+    index = PaperIndex.fit(zip(corpus.titles + titles, corpus.abstracts + abstracts, strict=True))
     fit_seconds = time.perf_counter() - start
     candidates = np.arange(len(corpus.titles), len(index))
     profiles = synthetic_profiles(index, args.subscribers, len(index), rng)

@@ -56,13 +56,13 @@ PAPERS = [
 def sample_index(request):
     """The model of the sample corpus (data/papers.jsonl)."""
     corpus = load_corpus(request.config.rootpath / "data" / "papers.jsonl")
-    return PaperIndex.fit(corpus.titles, corpus.abstracts)
+    return PaperIndex.fit(zip(corpus.titles, corpus.abstracts, strict=True))
 
 
 @pytest.fixture
 def index():
     titles, abstracts = zip(*PAPERS, strict=True)
-    return PaperIndex.fit(titles, abstracts)
+    return PaperIndex.fit(zip(titles, abstracts, strict=True))
 
 
 def rank(index, interests, *, limit=10, candidates=None, seen=(), feedback=(), **options):

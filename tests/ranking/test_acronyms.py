@@ -29,14 +29,14 @@ def test_acronyms_are_learned_from_the_papers_that_define_them():
 
 
 def test_an_acronym_interest_matches_papers_that_only_write_the_long_form():
-    index = PaperIndex.fit(*zip(*PAPERS, strict=True))
+    index = PaperIndex.fit(PAPERS)
 
     for interest in ("ASR", "asr"):
         assert set(titles(rank(index, [(interest, False)]))) == {DEFINES, LONG_ONLY}
 
 
 def test_a_word_undefined_as_an_acronym_is_not_expanded():
-    index = PaperIndex.fit(*zip(*PAPERS, strict=True))
+    index = PaperIndex.fit(PAPERS)
 
     assert rank(index, [("TTS", False)]) == []
 
@@ -59,7 +59,7 @@ def test_an_acronym_in_the_plural_matches_papers_that_write_it_in_the_singular()
         ("Tool use by LLMs", "LLMs learn to call tools from demonstrations."),
         ("Tools for data cleaning", "We clean tabular data with simple tools."),
     ]
-    index = PaperIndex.fit(*zip(*papers, strict=True))
+    index = PaperIndex.fit(papers)
 
     for interest in ("LLMs", "LLM"):
         assert set(titles(rank(index, [(interest, False)]))) == {papers[0][0], papers[1][0]}
@@ -71,7 +71,7 @@ def test_an_acronym_of_a_hyphenated_long_form_matches_the_compound_not_its_piece
         ("Calibration out of domain", "We calibrate classifiers on out-of-distribution data."),
         ("Label distribution learning", "We learn the distribution of labels per image."),
     ]
-    index = PaperIndex.fit(*zip(*papers, strict=True))
+    index = PaperIndex.fit(papers)
 
     assert mine_acronyms(["Speech from text-to-speech (TTS) models."]) == {"tts": "text-to-speech"}
     assert set(titles(rank(index, [("OOD", False)]))) == {papers[0][0], papers[1][0]}

@@ -15,7 +15,7 @@ PAPERS = [
 
 def test_a_near_duplicate_does_not_follow_its_twin():
     titles_, abstracts = zip(*PAPERS, strict=True)
-    index = PaperIndex.fit(titles_, abstracts)
+    index = PaperIndex.fit(zip(titles_, abstracts, strict=True))
     interests = [("sparse attention long documents", False), ("linear attention", False)]
 
     plain = titles(rank(index, interests, limit=3, diversity=0))

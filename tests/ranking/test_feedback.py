@@ -56,13 +56,16 @@ def test_a_paper_close_to_a_liked_one_comes_in_named_after_it():
     liked_title = "Streaming speech recognition with transducers"
     close = "Transducers for streaming speech recognition on phones"
     index = PaperIndex.fit(
-        [liked_title, close, SPEECH, DETECTION],
-        [
-            "Low latency speech recognition of streaming audio.",
-            "Streaming speech recognition with small transducers.",
-            "We translate speech into speech in another language.",
-            "An end-to-end object detection model with a transformer decoder.",
-        ],
+        zip(
+            [liked_title, close, SPEECH, DETECTION],
+            [
+                "Low latency speech recognition of streaming audio.",
+                "Streaming speech recognition with small transducers.",
+                "We translate speech into speech in another language.",
+                "An end-to-end object detection model with a transformer decoder.",
+            ],
+            strict=True,
+        )
     )
     liked = index.titles.index(liked_title)
 
@@ -109,7 +112,7 @@ def test_more_likes_of_a_topic_pull_it_further_than_one():
     ]
     detection = ("Object detection on phones", "Low latency object detection on a phone.")
     others = [("Protein folding", "Structures of proteins."), ("Weather", "Forecasting rain.")]
-    index = PaperIndex.fit(*zip(*speech, detection, *others, strict=True))
+    index = PaperIndex.fit([*speech, detection, *others])
     first, second, third = range(3)
 
     def lead_of_third(liked):

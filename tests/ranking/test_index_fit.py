@@ -45,7 +45,7 @@ def test_the_index_holds_each_papers_terms_as_the_analyzer_reads_its_text(
     titles, abstracts = corpus
     monkeypatch.setattr(ranking, "PAPERS_PER_BLOCK", papers_per_block)
 
-    index = PaperIndex.fit(titles, abstracts)
+    index = PaperIndex.fit(zip(titles, abstracts, strict=True))
 
     # What scikit-learn's vectorizer makes of each paper's text with the same analyzer.
     analyzer = index.vectorizer.analyzer
@@ -65,6 +65,8 @@ def test_the_index_holds_each_papers_terms_as_the_analyzer_reads_its_text(
     word = {}
     for (stem, written), count in analyzer.surface.items():
         word[stem] = min(word.get(stem, (0, "")), (-count, len(written), written))
+    # The papers are read once (here from an iterator): the same pass finds the acronyms.
+    assert index.long_forms["gnn"][1] == "graph neural networks"
     defined = {s for acronym, (stems, _) in index.long_forms.items() for s in [acronym, *stems]}
     readable = {
         term: " ".join(word[s][2] for s in term.split())

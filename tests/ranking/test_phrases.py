@@ -19,17 +19,20 @@ def test_a_phrase_whose_informative_word_no_paper_uses_matches_nothing(index):
 
 def test_it_matches_a_hyphenated_compound_as_a_whole_not_by_its_generic_word():
     index = PaperIndex.fit(
-        [
-            "Detecting out-of-distribution inputs",
-            "The distribution of attention weights",
-            "Graph neural networks for molecules",
-        ],
-        [
-            "A detector flags out-of-distribution samples at test time.",
-            "We study the distribution of attention weights and how this distribution "
-            "changes during training; the distribution is heavy-tailed.",
-            "Message passing networks predict molecular properties.",
-        ],
+        zip(
+            [
+                "Detecting out-of-distribution inputs",
+                "The distribution of attention weights",
+                "Graph neural networks for molecules",
+            ],
+            [
+                "A detector flags out-of-distribution samples at test time.",
+                "We study the distribution of attention weights and how this distribution "
+                "changes during training; the distribution is heavy-tailed.",
+                "Message passing networks predict molecular properties.",
+            ],
+            strict=True,
+        )
     )
 
     ranked = rank(index, [("out-of-distribution", False)])
@@ -41,16 +44,19 @@ def test_it_matches_a_hyphenated_compound_as_a_whole_not_by_its_generic_word():
 
 def test_it_matches_a_word_written_with_or_without_a_hyphen_and_not_its_pieces_alone():
     index = PaperIndex.fit(
-        [
-            "Efficient pre-training of language models",
-            "Pretraining vision transformers on small datasets",
-            "Training graph networks for molecules",
-        ],
-        [
-            "We cut the cost of pre-training with a curriculum.",
-            "Pretraining on small datasets works with strong augmentation.",
-            "Message passing networks predict molecular properties after training.",
-        ],
+        zip(
+            [
+                "Efficient pre-training of language models",
+                "Pretraining vision transformers on small datasets",
+                "Training graph networks for molecules",
+            ],
+            [
+                "We cut the cost of pre-training with a curriculum.",
+                "Pretraining on small datasets works with strong augmentation.",
+                "Message passing networks predict molecular properties after training.",
+            ],
+            strict=True,
+        )
     )
 
     for interest in ("pretraining", "pre-training"):
@@ -62,19 +68,22 @@ def test_it_matches_a_word_written_with_or_without_a_hyphen_and_not_its_pieces_a
 
 def test_a_phrase_matches_only_a_paper_that_holds_it_within_one_sentence():
     index = PaperIndex.fit(
-        [
-            "Surface codes for quantum error correction",
-            "Self-correcting reasoning chains",
-            "Error correction for scanned text",
-            *OTHER_TITLES,
-        ],
-        [
-            "Decoders for quantum error correction with surface codes.",
-            "A model finds the error in a chain of thought and writes a correction. We test "
-            "it on questions from quantum mechanics.",
-            "A language model finds each error in scanned text and proposes a correction.",
-            *OTHER_ABSTRACTS,
-        ],
+        zip(
+            [
+                "Surface codes for quantum error correction",
+                "Self-correcting reasoning chains",
+                "Error correction for scanned text",
+                *OTHER_TITLES,
+            ],
+            [
+                "Decoders for quantum error correction with surface codes.",
+                "A model finds the error in a chain of thought and writes a correction. We test "
+                "it on questions from quantum mechanics.",
+                "A language model finds each error in scanned text and proposes a correction.",
+                *OTHER_ABSTRACTS,
+            ],
+            strict=True,
+        )
     )
 
     ranked = rank(index, [("quantum error correction", False)])
@@ -84,20 +93,23 @@ def test_a_phrase_matches_only_a_paper_that_holds_it_within_one_sentence():
 
 def test_a_word_made_with_ize_matches_its_forms_in_either_spelling_not_its_base():
     index = PaperIndex.fit(
-        [
-            "Layer normalization for deep networks",
-            "Normalized gradients for stable training",
-            "Layer normalisation, revisited",
-            "A normalised loss for noisy labels",
-            "Normal forms of neural networks",
-        ],
-        [
-            "We normalize activations within each layer.",
-            "Gradients are normalized before each update.",
-            "Normalisation of activations speeds training.",
-            "The loss is normalised by the number of labels.",
-            "Every network has an equivalent normal form.",
-        ],
+        zip(
+            [
+                "Layer normalization for deep networks",
+                "Normalized gradients for stable training",
+                "Layer normalisation, revisited",
+                "A normalised loss for noisy labels",
+                "Normal forms of neural networks",
+            ],
+            [
+                "We normalize activations within each layer.",
+                "Gradients are normalized before each update.",
+                "Normalisation of activations speeds training.",
+                "The loss is normalised by the number of labels.",
+                "Every network has an equivalent normal form.",
+            ],
+            strict=True,
+        )
     )
 
     american = set(titles(rank(index, [("normalization", False)])))
@@ -121,7 +133,7 @@ def test_a_british_spelling_meets_the_american_only_where_the_papers_write_it():
         ("Dialog state tracking", "We track the state of a task-oriented dialog."),
         ("Dialogue agents that ask", "An agent asks questions in a dialogue."),
     ]
-    index = PaperIndex.fit(*zip(*papers, strict=True))
+    index = PaperIndex.fit(papers)
 
     quantized = titles(rank(index, [("quantisation", False)]))
     supervised = titles(rank(index, [("supervised", False)]))
@@ -148,7 +160,7 @@ def test_a_paper_whose_abstract_opens_with_the_phrase_ranks_above_one_that_menti
         ),
         ("Image captions from scratch", "We caption images with a small decoder."),
     ]
-    index = PaperIndex.fit(*zip(*papers, strict=True))
+    index = PaperIndex.fit(papers)
 
     assert titles(rank(index, [("machine translation", False)]))[0] == opens_with_it
 
@@ -160,7 +172,7 @@ def test_an_adjective_in_ular_matches_its_noun_where_the_papers_write_both():
         ("Regular languages and transformers", "Transformers recognize regular languages."),
         ("Gene regulation networks", "We model the regulation of genes."),
     ]
-    index = PaperIndex.fit(*zip(*papers, strict=True))
+    index = PaperIndex.fit(papers)
 
     assert set(titles(rank(index, [("molecular generation", False)]))) == {
         papers[0][0],
@@ -179,7 +191,7 @@ def test_a_phrase_matches_the_same_papers_however_its_reader_hyphenates_it():
         ("LLM quantization", "We quantize an LLM to four bits."),
         ("Tools for LLMs", "LLMs call tools."),
     ]
-    index = PaperIndex.fit(*zip(*papers, strict=True))
+    index = PaperIndex.fit(papers)
 
     # The papers never write "LLM-agents": its words are read as separate words are.
     for interest in ("LLM-agents", "LLM agents"):
@@ -196,7 +208,7 @@ def test_accented_and_ligature_spellings_meet_their_plain_ones():
         ("Parameter-efficient ﬁne-tuning", "We ﬁne-tune adapters only."),
         ("Fine-tuning language models", "Full fine-tuning of every weight."),
     ]
-    index = PaperIndex.fit(*zip(*papers, strict=True))
+    index = PaperIndex.fit(papers)
 
     poincare = {*titles(rank(index, [("Poincare", False)]))}
     accented = {*titles(rank(index, [("Poincaré", False)]))}

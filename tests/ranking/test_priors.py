@@ -14,7 +14,9 @@ INTERESTS = [("sparse attention", False)]
 
 def fit(upvotes=None, published=None):
     titles_, abstracts = zip(*TWINS, strict=True)
-    return PaperIndex.fit(titles_, abstracts, upvotes=upvotes, published=published)
+    return PaperIndex.fit(TWINS).with_priors(
+        upvotes=upvotes or [None] * len(TWINS), published=published or [None] * len(TWINS)
+    )
 
 
 def runner_up():

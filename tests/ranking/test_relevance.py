@@ -96,6 +96,6 @@ def test_a_phrase_is_held_whole_without_its_generic_word_next_to_the_others():
         ("Training with noisy labels", "Training is robust to noisy labels."),
         ("Graph layouts", "We draw graphs on the plane."),
     ]
-    index = PaperIndex.fit(*zip(*papers, strict=True))
+    index = PaperIndex.fit(papers)
 
     assert titles(rank(index, [("memory-efficient training", False)])) == [papers[0][0]]
