@@ -6,8 +6,8 @@ ingested evenly over 365 days, ``--readers`` readers with the judged personas' i
 and, for each of them, a digest of 10 papers every day of the year (bulk-loaded with
 COPY). Then it measures, on this machine:
 
-- the index build at day 365 (``manage.py build_index``, a process of its own): time and
-  peak RSS;
+- the index build at day 365 (``manage.py build_index``'s work, a process of its own):
+  time and that process's own peak RSS;
 - a fresh process loading that index (what each web and worker process does): time and
   added RSS;
 - batches of ``--batch`` readers (``digest_send_batch``: rank, record, render, send to
@@ -231,21 +231,33 @@ def _measure_load() -> None:
     print(json.dumps({"seconds": elapsed, "mib": added, "papers": len(data.paper_ids)}))
 
 
-def _build_and_load(env: dict) -> tuple[float, float, dict]:
-    """``manage.py build_index`` in a process of its own (seconds, peak MiB), then a fresh
-    process loading the index (``_measure_load``'s figures)."""
+def _measure_build() -> None:
+    """In a fresh process: ``manage.py build_index``'s work, its seconds and this process's
+    own peak RSS (``VmHWM``; ``ru_maxrss`` would be at least the spawning process's RSS,
+    which Linux carries across exec: it gave this benchmark's 1.4 GiB of texts and
+    history as the build's peak)."""
+    import io
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
     start = time.perf_counter()
-    build = subprocess.Popen([PYTHON, "manage.py", "build_index"], cwd=ROOT, env=env)
-    # That process's own peak (RUSAGE_CHILDREN would be the largest of every child so far).
-    _, status, usage = os.wait4(build.pid, 0)
-    build.returncode = os.waitstatus_to_exitcode(status)
-    if build.returncode:
-        raise subprocess.CalledProcessError(build.returncode, build.args)
-    build_s = time.perf_counter() - start
-    build_mib = usage.ru_maxrss / 1024
-    loaded = json.loads(
+    call_command("build_index", stdout=io.StringIO())
+    elapsed = time.perf_counter() - start
+    status = Path("/proc/self/status").read_text()
+    peak_kib = int(
+        next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]
+    )
+    print(json.dumps({"seconds": elapsed, "mib": peak_kib / 1024}))
+
+
+def _measured(flag: str, env: dict) -> dict:
+    """The JSON figures ``python -m benchmarks.history <flag>`` prints, in a fresh process."""
+    return json.loads(
         subprocess.run(
-            [PYTHON, "-m", "benchmarks.history", "--measure-load"],
+            [PYTHON, "-m", "benchmarks.history", flag],
             cwd=ROOT,
             env=env,
             check=True,
@@ -253,7 +265,13 @@ def _build_and_load(env: dict) -> tuple[float, float, dict]:
             text=True,
         ).stdout
     )
-    return build_s, build_mib, loaded
+
+
+def _build_and_load(env: dict) -> tuple[float, float, dict]:
+    """The index build in a process of its own (seconds, its peak MiB), then a fresh process
+    loading the index (``_measure_load``'s figures)."""
+    built = _measured("--measure-build", env)
+    return built["seconds"], built["mib"], _measured("--measure-load", env)
 
 
 def main():
@@ -367,5 +385,7 @@ def main():
 if __name__ == "__main__":
     if sys.argv[1:] == ["--measure-load"]:
         _measure_load()
+    elif sys.argv[1:] == ["--measure-build"]:
+        _measure_build()
     else:
         main()
