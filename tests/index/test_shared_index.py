@@ -209,6 +209,18 @@ def test_the_index_holds_only_the_papers_of_its_window(reader, build_index, sett
     assert old.id not in selectors.corpus().paper_ids
 
 
+def test_a_build_with_no_paper_in_its_window_keeps_no_index(build_index, settings):
+    settings.INDEX_WINDOW_DAYS = 30
+    Paper.objects.create(
+        source="test",
+        title="Speech recognition in 1990",
+        ingested_at=timezone.now() - timedelta(days=31),
+    )
+
+    assert build_index() is None
+    assert selectors.corpus().index is None
+
+
 def test_an_upvote_refresh_rewrites_the_priors_not_the_model(
     sample_corpus_path, build_index, settings, tmp_path, django_capture_on_commit_callbacks, fits
 ):
