@@ -12,7 +12,8 @@ fold picks the grid point best on the other personas and is scored on its own, s
 out-of-fold mean is what a setting is worth on readers it was not tuned on. Then the
 precision of what is sent (share of papers graded >= 1 among those a size-10 digest
 holds, the floor on) against plain TF-IDF's top 10, the keywords spelled other ways
-(``SPELLINGS``), only the first one or two of them or typed as one phrase, as requests
+(``SPELLINGS``), their long forms typed as the acronyms the corpus defines and the
+acronyms written out, only the first one or two of them or typed as one phrase, as requests
 ("papers on ...") or as a sentence (``PHRASINGS``), readers of
 two fields (two personas' keywords together), near-duplicate demotion, a reader's ratings
 (five rated papers, and 2 to 8) and how many of ten slots a single like changes.
@@ -132,6 +133,35 @@ SPELLINGS = {
 """Other ways readers spell the same interests ("LLM agent", "LLM-agents", "out of
 distribution", "vit", "quantisation", "difusion"): each persona's keywords re-spelled one
 way, to see that the ranking does not depend on it."""
+
+
+def _as_acronym(index: PaperIndex, phrase: str) -> str:
+    """The phrase with its longest run of words that spells a long form the corpus defines
+    written as the acronym ("vision transformer": "VIT")."""
+    analyzer, words = index.vectorizer.analyzer, phrase.split()
+    acronym_of = {
+        tuple(analyzer.stems(text)): acronym for acronym, (_, text) in index.long_forms.items()
+    }
+    for n in range(len(words), 1, -1):
+        for i in range(len(words) - n + 1):
+            acronym = acronym_of.get(tuple(analyzer.stems(" ".join(words[i : i + n]))))
+            if acronym:
+                return " ".join([*words[:i], acronym.upper(), *words[i + n :]])
+    return phrase
+
+
+def _as_long_form(index: PaperIndex, phrase: str) -> str:
+    """The phrase with each acronym the corpus defines written out ("ViT": "vision
+    transformers")."""
+    analyzer = index.vectorizer.analyzer
+    return " ".join(
+        index.long_forms[stems[0]][1]
+        if word != word.lower()
+        and len(stems := analyzer.stems(word)) == 1
+        and stems[0] in index.long_forms
+        else word
+        for word in phrase.split()
+    )
 
 
 PHRASINGS = {
@@ -611,6 +641,12 @@ def main(argv=None):
         name: ours_and_plain(lambda keywords, spell=spell: [spell(k) for k in keywords])
         for name, spell in SPELLINGS.items()
     }
+    acronyms = {
+        name: ours_and_plain(
+            lambda keywords, spell=spell: [spell(ranker.index, k) for k in keywords]
+        )
+        for name, spell in (("as acronyms", _as_acronym), ("as long forms", _as_long_form))
+    }
     fewer = {n: ours_and_plain(lambda keywords, n=n: keywords[:n]) for n in (1, 2)}
     phrased = {name: ours_and_plain(phrasing) for name, phrasing in PHRASINGS.items()}
     readers, reader_grades = two_field_readers(personas, qrels)
@@ -625,6 +661,9 @@ def main(argv=None):
     print(
         "spellings (each persona's keywords re-spelled one way), nDCG@10 and plain TF-IDF's: "
         + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in respelled.items())
+        + "\nacronyms (each long form the corpus defines typed as its acronym, each acronym "
+        "as its long form): "
+        + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in acronyms.items())
         + "\nfewer interests (each persona's first keywords only; graded for all of them): "
         + ", ".join(f"first {n} {ours:.3f} ({plain:.3f})" for n, (ours, plain) in fewer.items())
         + "\nphrasings (each persona's keywords typed another way; see PHRASINGS): "
