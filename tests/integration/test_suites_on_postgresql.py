@@ -1,7 +1,8 @@
 """Suites run again on a real PostgreSQL, which refuses what SQLite stores silently: an
 over-long value (which once lost a whole ingest file) or a NUL character (which a stranger
-can put in any URL); and which enforces the unique address when a reader moves their mail
-to an address that has its own subscription."""
+can put in any URL); which enforces the unique address when a reader moves their mail
+to an address that has its own subscription; and where the index build streams the papers
+through a server-side cursor while it fits them."""
 
 import subprocess
 import sys
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.integration
     [
         ["tests/ingest", "tests/sources"],
         ["tests/web/test_hostile_requests.py", "tests/web/test_change_address.py"],
+        ["tests/index"],
     ],
-    ids=["ingest", "web"],
+    ids=["ingest", "web", "index"],
 )
 def test_the_suite_passes_on_postgresql(suite, postgres, tmp_path):
     env = django_env(
