@@ -651,17 +651,21 @@ class PaperIndex:
         return " ".join(written)
 
     def unknown_words(self, text: str) -> dict[str, str | None]:
-        """Each word of ``text`` (of four letters or more, as typed) no paper uses, with the
-        word papers use that it is probably a misspelling of ("transfomer": "transformer"),
-        or None: the most similar of the words with its first letter, if similar enough
-        (``SPELLING_CUTOFF``), looked up for the first ``SPELLING_LOOKUPS`` such words."""
+        """Each word of ``text`` (as typed) no paper uses, with the word papers use that it
+        is probably a misspelling of ("transfomer": "transformer"), or None: the most
+        similar of the words with its first letter, if similar enough
+        (``SPELLING_CUTOFF``), looked up for the first ``SPELLING_LOOKUPS`` such words of
+        four letters or more (a shorter one, often an acronym no paper uses, as "NMT", is
+        too short to tell a typo by)."""
         analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
-        unknown = {}
+        unknown, lookups = {}, 0
         for word in _tokens(text):
             stems = analyzer.stems(word)
-            if word.isalpha() and len(word) >= 4 and stems and stems[0] not in known:
+            if word.isalpha() and stems and stems[0] not in known:
                 typed = re.search(rf"(?<![a-z0-9]){word}(?![a-z0-9])", text, re.IGNORECASE)
-                probably = self._probable_word(word) if len(unknown) < SPELLING_LOOKUPS else None
+                probably = None
+                if len(word) >= 4 and lookups < SPELLING_LOOKUPS:
+                    probably, lookups = self._probable_word(word), lookups + 1
                 unknown[typed[0] if typed else word] = probably
         return unknown
 

@@ -183,6 +183,20 @@ def test_the_account_names_interest_words_no_paper_uses_and_how_they_are_read(
 
 
 @pytest.mark.django_db
+def test_the_account_asks_for_the_long_form_of_an_acronym_no_paper_uses(
+    signed_in, subscriber, papers
+):
+    signed_in.post("/account/interests/", {"phrases": "NMT, speech recognition"})
+
+    page = signed_in.get("/account/").content.decode()
+
+    assert (
+        "No paper uses “NMT” (in “NMT”), so it matches nothing yet; if it is an acronym, add "
+        "what it stands for as another interest."
+    ) in page
+
+
+@pytest.mark.django_db
 def test_the_account_shows_the_topics_a_listed_interest_is_read_as(signed_in, subscriber):
     signed_in.post(
         "/account/interests/", {"phrases": "object detection and image segmentation\nrobotics"}
