@@ -707,8 +707,17 @@ class PaperIndex:
 
     def expanded(self, phrase: str) -> str:
         """The phrase followed by the long form of each acronym in it the history defines."""
-        stems = self.vectorizer.analyzer.stems(phrase)
-        return " ".join([phrase, *(self.long_forms[s][1] for s in stems if s in self.long_forms)])
+        return " ".join([phrase, *self.long_forms_in(phrase).values()])
+
+    def long_forms_in(self, phrase: str) -> dict[str, str]:
+        """Each acronym of the phrase the history defines, as typed, with its long form
+        ("ViT": "vision transformers")."""
+        analyzer, found = self.vectorizer.analyzer, {}
+        for word in re.findall(r"[^\W_]+", _folded(phrase)):
+            stems = analyzer.stems(word)
+            if len(stems) == 1 and stems[0] in self.long_forms:
+                found.setdefault(word, self.long_forms[stems[0]][1])
+        return found
 
     def phrase_vectors(self, phrases: Sequence[str]) -> sp.csr_matrix:
         """One row per phrase, in the papers' term space, of unit length counting unseen words.

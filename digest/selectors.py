@@ -172,6 +172,13 @@ def respelled(text: str) -> str:
     return index.respelled(text) if index is not None else text
 
 
+def long_forms_in(text: str) -> dict[str, str]:
+    """Each acronym of ``text`` the papers define, as typed, with its long form (see
+    ``PaperIndex.long_forms_in``); none before the first index."""
+    index = corpus().index
+    return index.long_forms_in(text) if index is not None else {}
+
+
 def unknown_words(text: str) -> dict[str, str | None]:
     """Each word of ``text`` no paper of the index uses, with the word it is probably a
     misspelling of (see ``PaperIndex.unknown_words``); none before the first index."""

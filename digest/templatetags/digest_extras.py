@@ -41,6 +41,13 @@ def reasons(terms: list[str] | None) -> Reasons:
 
 
 @register.filter
+def long_forms(phrase: str) -> dict[str, str]:
+    """The acronyms of an interest the papers define, as typed, with their long forms: what
+    the interest also matches ("ViT": "vision transformers")."""
+    return selectors.long_forms_in(phrase)
+
+
+@register.filter
 def read_as(phrase: str) -> list[str]:
     """The topics an interest is read as when it is not read as typed ("object detection
     and image segmentation": two; see ``digest.ranking.interest_parts``), else none."""

@@ -183,6 +183,19 @@ def test_the_account_names_interest_words_no_paper_uses_and_how_they_are_read(
 
 
 @pytest.mark.django_db
+def test_the_account_says_what_an_acronym_the_papers_define_also_matches(
+    signed_in, subscriber, papers
+):
+    signed_in.post("/account/interests/", {"phrases": "ViT, hybrid CNN-transformer"})
+
+    page = signed_in.get("/account/").content.decode()
+
+    assert "“ViT” also matches “vision transformers”" in page
+    assert "“CNN” also matches “convolutional neural networks”" in page
+    assert "“speech” also matches" not in page and "“recognition” also" not in page
+
+
+@pytest.mark.django_db
 def test_the_account_asks_for_the_long_form_of_an_acronym_no_paper_uses(
     signed_in, subscriber, papers
 ):
