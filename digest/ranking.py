@@ -392,8 +392,11 @@ def paper_text(title: str, abstract: str) -> str:
     return f"{title}. {abstract}"
 
 
-_ACRONYM = re.compile(r"\(([A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?)s?\)")
-"""A parenthesized acronym, plural "s" apart: "(GNNs)"."""
+_ACRONYM = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9]*[A-Z][A-Za-z0-9]*?)s?\)")
+"""A parenthesized acronym, plural "s" apart: "(GNNs)", "(T2I)", "(3DGS)"."""
+_DIGIT_WORDS = {"2": "to", "4": "for"}
+"""Digits acronyms write for words: "text-to-image (T2I)", "speech-to-speech translation
+(S2ST)"."""
 _CLAUSE_END = re.compile(r"[.;:()]")
 
 
@@ -475,10 +478,19 @@ def _words_of(text: str) -> list[bytes]:
 
 
 def _long_form(acronym: str, text: str) -> str | None:
-    """The end of ``text`` whose letters spell ``acronym`` (Schwartz and Hearst, 2003)."""
+    """The end of ``text`` whose letters spell ``acronym`` (Schwartz and Hearst, 2003), a
+    "2" or "4" in it standing for the word "to" or "for" (see ``_DIGIT_WORDS``) where
+    the text has no such digit."""
     letters = [c for c in acronym if c.isalnum()]
     at = len(text) - 1
     for i in range(len(letters) - 1, -1, -1):
+        word = _DIGIT_WORDS.get(letters[i]) if letters[i] not in text else None
+        if word:
+            found = list(re.finditer(rf"(?<![a-z0-9]){word}(?![a-z0-9])", text[: at + 1]))
+            if not found:
+                return None
+            at = found[-1].start() - 1
+            continue
         while at >= 0 and (
             text[at] != letters[i] or (i == 0 and at > 0 and text[at - 1].isalnum())
         ):

@@ -75,3 +75,26 @@ def test_an_acronym_of_a_hyphenated_long_form_matches_the_compound_not_its_piece
 
     assert mine_acronyms(["Speech from text-to-speech (TTS) models."]) == {"tts": "text-to-speech"}
     assert set(titles(rank(index, [("OOD", False)]))) == {papers[0][0], papers[1][0]}
+
+
+def test_an_acronym_with_a_digit_for_a_word_is_learned_and_matches_its_long_form():
+    assert mine_acronyms(
+        [
+            "Text-to-image (T2I) models draw what a prompt says.",
+            "Direct speech-to-speech translation (S2ST) skips the text.",
+            "Scenes rendered by 3D Gaussian splatting (3DGS) in real time.",
+            "Results improve (Table 2) over last year (2023).",
+        ]
+    ) == {
+        "t2i": "text-to-image",
+        "s2st": "speech-to-speech translation",
+        "3dgs": "3d gaussian splatting",
+    }
+    papers = [
+        ("Fast T2I sampling", "Text-to-image (T2I) diffusion in four steps."),
+        ("Prompts for pictures", "A text-to-image model follows long prompts."),
+        ("Image captioning", "We describe images with text."),
+    ]
+    index = PaperIndex.fit(papers)
+
+    assert set(titles(rank(index, [("T2I", False)]))) == {papers[0][0], papers[1][0]}
