@@ -203,6 +203,8 @@ LIKED_PREFIX = "like: "
 """How an explanation names a liked paper that contributed to the score."""
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_TYPED_TOKEN = re.compile(_TOKEN.pattern, re.IGNORECASE)
+"""A word as typed, upper-case letters and all."""
 """A word, or a hyphenated compound of words."""
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _WORD_BYTES = bytes(
@@ -668,17 +670,20 @@ class PaperIndex:
         similar of the words with its first letter, if similar enough
         (``SPELLING_CUTOFF``), looked up for the first ``SPELLING_LOOKUPS`` such words of
         four letters or more (a shorter one, often an acronym no paper uses, as "NMT", is
-        too short to tell a typo by)."""
+        too short to tell a typo by, and one with digits, as "T2V", is no misspelling)."""
         analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
-        unknown, lookups = {}, 0
-        for word in _tokens(text):
+        unknown, seen, lookups = {}, set(), 0
+        for typed in _TYPED_TOKEN.findall(_folded(text)):
+            word = typed.lower()
+            if word in seen:
+                continue
+            seen.add(word)
             stems = analyzer.stems(word)
-            if word.isalpha() and stems and stems[0] not in known:
-                typed = re.search(rf"(?<![a-z0-9]){word}(?![a-z0-9])", text, re.IGNORECASE)
+            if word.isalnum() and not word.isdigit() and stems and stems[0] not in known:
                 probably = None
-                if len(word) >= 4 and lookups < SPELLING_LOOKUPS:
+                if word.isalpha() and len(word) >= 4 and lookups < SPELLING_LOOKUPS:
                     probably, lookups = self._probable_word(word), lookups + 1
-                unknown[typed[0] if typed else word] = probably
+                unknown[typed] = probably
         return unknown
 
     def as_read(self, phrase: str) -> str:

@@ -20,7 +20,10 @@ def test_a_word_no_paper_uses_and_nothing_resembles_has_no_suggestion(sample_ind
 
 def test_an_acronym_no_paper_uses_is_named_with_no_spelling_guess(sample_index):
     # The sample never writes "NMT"; three letters are too few to tell a typo by.
-    assert sample_index.unknown_words("NMT, speech recognition") == {"NMT": None}
+    assert sample_index.unknown_words("NMT, T2V, speech recognition 2024") == {
+        "NMT": None,
+        "T2V": None,
+    }
 
 
 def test_words_the_papers_use_in_any_form_are_not_unknown(sample_index):
