@@ -15,7 +15,9 @@ COPY). Then it measures, on this machine:
   on day 365 (a year of papers and digests): the median of ``BATCHES`` batches of
   different readers each day;
 - the account page on day 365 (Django's test client in this process: server time, no
-  network), each of ``--pages`` readers viewing it ``--views`` times.
+  network), each of ``--pages`` readers viewing it ``--views`` times;
+- the nightly prune (``digests_prune``) a year on: deleting the oldest day's digests, then
+  the next night's run with nothing older to delete.
 
 With ``--index-only``, only the year's papers, the index build and its load (no readers).
 """
@@ -214,6 +216,22 @@ def _admin_pages(reader: int, digest: int) -> dict[str, float]:
     return times
 
 
+def _prune(first_day: datetime) -> tuple[float, int, float]:
+    """The nightly prune once the oldest edition (``first_day``) is past retention: its time,
+    the digests it deleted, and the time of a run with nothing to delete."""
+    from django.conf import settings
+
+    from digest import services
+
+    now = first_day + timedelta(days=settings.DIGEST_RETENTION_DAYS + 1)
+    start = time.perf_counter()
+    pruned = services.digests_prune(now=now)
+    day_s = time.perf_counter() - start
+    start = time.perf_counter()
+    assert services.digests_prune(now=now) == 0
+    return day_s, pruned, time.perf_counter() - start
+
+
 def _measure_load() -> None:
     """In a fresh process: the seconds and MiB it takes to load the current index."""
     import django
@@ -363,6 +381,7 @@ def main():
         first_views = statistics.median(pages[: len(page_readers)])
         last_digest = postgres.sql("SELECT max(id) FROM digest_digest")[0][0]
         admin = _admin_pages(readers[0], last_digest)
+        prune_day_s, pruned, prune_none_s = _prune(first_day)
         load = os.getloadavg()[0]
         print(
             f"bench-history: {args.papers} papers, {len(readers)} readers, {items} digest items; "
@@ -375,6 +394,10 @@ def main():
             f"load average {load:.1f}"
         )
         print("admin pages: " + ", ".join(f"{k} {v:.0f} ms" for k, v in admin.items()))
+        print(
+            f"prune: a day's {pruned} digests {prune_day_s:.2f}s, "
+            f"nothing to delete {prune_none_s * 1000:.0f} ms"
+        )
     finally:
         from django.db import connections
 
