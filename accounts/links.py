@@ -26,8 +26,9 @@ def signin_url(subscriber) -> str:
 
 
 def email_change_url(subscriber, email: str) -> str:
-    """The link sent to a new address: moves the subscriber's mail there (once)."""
-    token = make_token(subscriber.id, "email", n=login_nonce(subscriber), e=email)
+    """The link sent to a new address: moves the subscriber's mail there from the address
+    it names (so once), whatever sign-in links are used meanwhile."""
+    token = make_token(subscriber.id, "email", o=subscriber.email, e=email)
     return absolute(reverse("accounts:email_change", args=[token]))
 
 

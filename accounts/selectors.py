@@ -25,7 +25,7 @@ from digest.selectors import (
 
 from . import links
 from .models import Subscriber
-from .tokens import BadToken, read_signin_token, read_token
+from .tokens import BadToken, read_email_change_token, read_signin_token, read_token
 
 ALREADY_USED = "This link was already used. Ask for a new one below."
 
@@ -288,6 +288,18 @@ def subscriber_from_link(*, token: str, purpose: str, max_age: int) -> Subscribe
     if subscriber is None:
         raise BadToken("This account no longer exists.")
     if nonce != links.login_nonce(subscriber):
+        raise BadToken(ALREADY_USED)
+    return subscriber
+
+
+def subscriber_from_email_change_link(*, token: str) -> Subscriber:
+    """The subscriber a change-address link names while their mail still goes to the
+    address it moves it from; BadToken if not."""
+    subscriber_id, old, _ = read_email_change_token(token, max_age=settings.ACCOUNT_CONFIRM_MAX_AGE)
+    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
+    if subscriber is None:
+        raise BadToken("This account no longer exists.")
+    if subscriber.email != old:
         raise BadToken(ALREADY_USED)
     return subscriber
 

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from digest.emails import make_message
@@ -17,7 +17,7 @@ from . import links, selectors, tasks
 from .addresses import mask_email
 from .forms import MAX_INTERESTS
 from .models import Interest, Subscriber
-from .tokens import BadToken, read_signin_token, read_token
+from .tokens import BadToken, read_email_change_token, read_signin_token
 
 
 def _send(name: str, subscriber: Subscriber, *, to: str | None = None, **ctx) -> None:
@@ -103,6 +103,13 @@ def _use_link(*, token: str, purpose: str, max_age: int, **changes) -> Subscribe
     return Subscriber.objects.get(id=subscriber_id)
 
 
+def _next_sign_in() -> Greatest:
+    """A sign-in time (whole seconds, as nonces read it) later than the subscriber's last,
+    so the sign-in links made before it stop working."""
+    now = Value(timezone.now().replace(microsecond=0))
+    return Greatest(now, Coalesce(F("last_login_at") + timedelta(seconds=1), now))
+
+
 def subscriber_confirm(*, token: str) -> Subscriber:
     """Activate the subscriber a confirmation link names and sign them in (once)."""
     return _use_link(
@@ -166,30 +173,31 @@ def subscriber_send_email_change(*, subscriber: Subscriber, email: str) -> None:
 
 
 def subscriber_change_email(*, token: str) -> Subscriber:
-    """Move the subscriber's mail to the address the link was sent to (once), mail them
-    again if that is why they changed it (a bounced address), and tell the old address.
-    BadToken when the link is not valid or the address has a subscription of its own
-    (the unique address constraint decides, so two readers cannot both take one)."""
-    payload = read_token(token, "email", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE)
-    email = payload.get("e")
-    if not isinstance(email, str):
-        raise BadToken("This link is not valid.")
-    old = Subscriber.objects.filter(id=payload["s"]).values_list("email", flat=True).first()
+    """Move the subscriber's mail to the address the link was sent to, from the one it
+    names (one conditional UPDATE, so once), sign them in (which ends the sign-in links
+    sent to the old address), mail them again if that is why they changed it (a bounced
+    address), and tell the old address. BadToken when the link is not valid or the
+    address has a subscription of its own (the unique address constraint decides, so two
+    readers cannot both take one)."""
+    subscriber_id, old, email = read_email_change_token(
+        token, max_age=settings.ACCOUNT_CONFIRM_MAX_AGE
+    )
     bounced = Q(status=Subscriber.Status.BOUNCED)
     try:
         with transaction.atomic():
-            subscriber = _use_link(
-                token=token,
-                purpose="email",
-                max_age=settings.ACCOUNT_CONFIRM_MAX_AGE,
+            moved = Subscriber.objects.filter(id=subscriber_id, email=old).update(
                 email=email,
+                last_login_at=_next_sign_in(),
                 status=Case(When(bounced, then=Value(Subscriber.Status.ACTIVE)), default="status"),
                 status_reason=Case(When(bounced, then=Value("")), default="status_reason"),
             )
     except IntegrityError as error:
         raise BadToken(ADDRESS_TAKEN) from error
-    transaction.on_commit(partial(tasks.send_email_changed_notice.delay, subscriber.id, old))
-    return subscriber
+    if not moved:
+        selectors.subscriber_from_email_change_link(token=token)  # why
+        raise BadToken(selectors.ALREADY_USED)
+    transaction.on_commit(partial(tasks.send_email_changed_notice.delay, subscriber_id, old))
+    return Subscriber.objects.get(id=subscriber_id)
 
 
 def subscriber_send_email_changed(*, subscriber: Subscriber, old_email: str) -> None:

@@ -41,3 +41,12 @@ def read_signin_token(token: str, purpose: str, *, max_age: int) -> tuple[int, i
     if not isinstance(payload.get("n"), int):
         raise BadToken("This link is not valid.")
     return payload["s"], payload["n"]
+
+
+def read_email_change_token(token: str, *, max_age: int) -> tuple[int, str, str]:
+    """The subscriber id, the address the mail moves from and the one it moves to."""
+    payload = read_token(token, "email", max_age=max_age)
+    old, new = payload.get("o"), payload.get("e")
+    if not isinstance(old, str) or not isinstance(new, str):
+        raise BadToken("This link is not valid.")
+    return payload["s"], old, new

@@ -166,19 +166,24 @@ def _link_page(request, action: str, button: str, text: str):
     return render(request, "accounts/link_action.html", context)
 
 
-def _single_use_link(request, token, *, purpose, max_age, page, use, done):
-    """A single-use emailed link (see ``services._use_link``): GET and HEAD check it and
-    show ``page`` (title, button, text), so a mail scanner uses nothing; the button's POST
-    uses it (``use(token=...)``), signs the subscriber in and answers ``done(subscriber)``."""
+def _single_use_link(request, token, *, check, page, use, done):
+    """A single-use emailed link: GET and HEAD check it (``check(token=...)``) and show
+    ``page`` (title, button, text), so a mail scanner uses nothing; the button's POST uses
+    it (``use(token=...)``), signs the subscriber in and answers ``done(subscriber)``."""
     try:
         if request.method != "POST":
-            selectors.subscriber_from_link(token=token, purpose=purpose, max_age=max_age)
+            check(token=token)
             return _link_page(request, *page)
         subscriber = use(token=token)
     except BadToken as e:
         return _bad_link(request, e)
     _sign_in(request, subscriber)
     return done(subscriber)
+
+
+def _sign_in_link_check(purpose: str, max_age: int):
+    """Checks a confirm or sign-in link without using it up (see ``services._use_link``)."""
+    return partial(selectors.subscriber_from_link, purpose=purpose, max_age=max_age)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -190,8 +195,7 @@ def confirm(request, token):
     return _single_use_link(
         request,
         token,
-        purpose="confirm",
-        max_age=settings.ACCOUNT_CONFIRM_MAX_AGE,
+        check=_sign_in_link_check("confirm", settings.ACCOUNT_CONFIRM_MAX_AGE),
         page=(
             "Confirm your subscription",
             "Confirm my subscription",
@@ -226,8 +230,7 @@ def signin(request, token):
     return _single_use_link(
         request,
         token,
-        purpose="signin",
-        max_age=settings.ACCOUNT_SIGNIN_MAX_AGE,
+        check=_sign_in_link_check("signin", settings.ACCOUNT_SIGNIN_MAX_AGE),
         page=("Sign in", "Sign in", "The link works once."),
         use=services.subscriber_signin,
         done=lambda subscriber: redirect("accounts:account"),
@@ -405,8 +408,7 @@ def email_change(request, token):
     return _single_use_link(
         request,
         token,
-        purpose="email",
-        max_age=settings.ACCOUNT_CONFIRM_MAX_AGE,
+        check=selectors.subscriber_from_email_change_link,
         page=(
             "Change your address",
             "Send my digests here",

@@ -67,6 +67,29 @@ def test_the_link_works_once(client, subscriber, change_link):
 
 
 @pytest.mark.django_db
+def test_signing_in_again_first_keeps_the_link_working(client, subscriber, change_link):
+    client.post("/signout/")
+    client.post("/signin/", {"email": "reader@example.org"})
+    assert client.post(link_in(mail.outbox.pop())).url == "/account/"
+
+    page = client.get(change_link)
+    assert "Send my digests here" in page.content.decode()
+    assert client.post(change_link).url == "/account/"
+    subscriber.refresh_from_db()
+    assert subscriber.email == NEW
+
+
+@pytest.mark.django_db
+def test_sign_in_links_sent_to_the_old_address_stop_working(client, subscriber, change_link):
+    client.post("/signin/", {"email": "reader@example.org"})
+    old_address_link = link_in(mail.outbox.pop())
+    client.post(change_link)
+    client.post("/signout/")
+    refused = client.post(old_address_link)
+    assert refused.status_code == 400 and "already used" in refused.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_forged_or_expired_link_changes_nothing(client, subscriber, settings, change_link):
     token = change_link.split("/")[2]
     forged = TimestampSigner(salt="accounts.email").sign_object(
