@@ -14,6 +14,7 @@ from django.utils import timezone
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from digest.models import Digest, Paper, Rating
+from digest.ranking import in_another_script
 from digest.selectors import (
     cache_key,
     corpus,
@@ -100,6 +101,10 @@ class UnknownWord:
     interest: str
     word: str
     probably: str | None
+
+    @property
+    def in_another_script(self) -> bool:
+        return in_another_script(self.word)
 
 
 def interests_unknown_words(*, phrases: Iterable[str]) -> list[UnknownWord]:

@@ -203,9 +203,9 @@ LIKED_PREFIX = "like: "
 """How an explanation names a liked paper that contributed to the score."""
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_TYPED_TOKEN = re.compile(_TOKEN.pattern, re.IGNORECASE)
-"""A word as typed, upper-case letters and all."""
 """A word, or a hyphenated compound of words."""
+_TYPED_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+"""A word as typed, in any script, upper-case letters and accents and all."""
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _WORD_BYTES = bytes(
     c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-" else 32 for c in range(256)
@@ -465,6 +465,12 @@ def _folded(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
+def in_another_script(word: str) -> bool:
+    """Whether a word has letters no English spelling has, accents aside ("音声認識",
+    "Größen"; not "Fréchet")."""
+    return not _folded(word).isascii()
+
+
 def _tokens(text: str) -> list[str]:
     """The words of a text (see ``_TOKEN``), lower-cased and ``_folded``."""
     return _TOKEN.findall(_folded(text).lower())
@@ -670,14 +676,19 @@ class PaperIndex:
         similar of the words with its first letter, if similar enough
         (``SPELLING_CUTOFF``), looked up for the first ``SPELLING_LOOKUPS`` such words of
         four letters or more (a shorter one, often an acronym no paper uses, as "NMT", is
-        too short to tell a typo by, and one with digits, as "T2V", is no misspelling)."""
+        too short to tell a typo by, and one with digits, as "T2V", is no misspelling). A
+        word in another script ("音声認識", "Größen") is named whole, with no guess: the
+        papers are in English."""
         analyzer, known = self.vectorizer.analyzer, self.vectorizer.vocabulary_
         unknown, seen, lookups = {}, set(), 0
-        for typed in _TYPED_TOKEN.findall(_folded(text)):
-            word = typed.lower()
+        for typed in _TYPED_TOKEN.findall(text):
+            word = _folded(typed).lower()
             if word in seen:
                 continue
             seen.add(word)
+            if in_another_script(word):
+                unknown[typed] = None
+                continue
             stems = analyzer.stems(word)
             if word.isalnum() and not word.isdigit() and stems and stems[0] not in known:
                 probably = None

@@ -28,6 +28,18 @@ def test_an_acronym_no_paper_uses_is_named_with_no_spelling_guess(sample_index):
 
 def test_words_the_papers_use_in_any_form_are_not_unknown(sample_index):
     assert sample_index.unknown_words("speech recognition, LLMs, quantisation, of the") == {}
+    assert sample_index.unknown_words("Fréchet distance, naïve baselines") == {}
+
+
+def test_a_word_in_another_script_is_named_whole_as_typed(sample_index):
+    # The papers are in English: these match nothing, and are named, not split into
+    # fragments ("Gro" of "Größen") or left out (音声認識).
+    assert sample_index.unknown_words("音声認識, Größen, تعلم الآلة, speech") == {
+        "音声認識": None,
+        "Größen": None,
+        "تعلم": None,
+        "الآلة": None,
+    }
 
 
 def test_a_reader_who_misspells_an_interest_gets_what_spelling_it_right_gets(sample_index):
@@ -44,6 +56,7 @@ def test_a_misspelled_word_is_mended_where_the_reader_typed_it(sample_index):
     assert sample_index.respelled("Transfomer models, visuomotor policies") == (
         "transformer models, visuomotor policies"
     )
+    assert sample_index.respelled("difusión models") == "diffusion models"  # accent and all
 
 
 def test_looking_up_ever_new_unknown_words_keeps_the_process_memory_bounded(index):

@@ -325,3 +325,12 @@ def test_the_check_inbox_page_names_typed_words_no_paper_uses(client, papers):
     assert "Check your inbox" in page
     assert "No paper uses “difusion” (in “difusion models”)" in page
     assert "it is read as “diffusion”" in page
+
+
+@pytest.mark.django_db
+def test_the_check_inbox_page_says_the_papers_are_in_english(client, papers):
+    page = subscribe(client, interests="robot learning, 音声認識").content.decode()
+
+    assert "No paper uses “音声認識” (in “音声認識”)" in page
+    assert "the papers are in English" in page
+    assert Interest.objects.count() == 2  # kept: the reader may add what it is in English
