@@ -1,6 +1,6 @@
 """Who the hourly tick picks, and for which edition, across time zones."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from scheduling_clock import NOW
 
@@ -69,6 +69,31 @@ def test_it_makes_up_a_missed_tick_later_the_same_day_and_sends_only_once(
     assert selectors.subscribers_due(now=seven + timedelta(hours=3)) == []
     _tick(seven + timedelta(hours=3))
     assert len(mailoutbox) == 1
+
+
+def test_a_daylight_saving_change_neither_skips_nor_repeats_a_digest(
+    corpus, make_subscriber, mailoutbox
+):
+    # Berlin at 02:00: on 28 March 2027 that hour does not exist (01:00 UTC is 03:00
+    # CEST); on 31 October 2027 it comes twice (00:15 UTC and 01:15 UTC are both 02:15).
+    make_subscriber("berlin@example.org", timezone="Europe/Berlin", send_hour=2)
+    spring, autumn = date(2027, 3, 28), date(2027, 10, 31)
+
+    def at(day, hour):
+        return datetime.combine(day, time(hour, 15), tzinfo=UTC)
+
+    def editions():
+        return sorted(Digest.objects.values_list("edition", flat=True))
+
+    _tick(at(spring, 0))  # 01:15 CET
+    assert editions() == []
+    _tick(at(spring, 1))  # 03:15 CEST
+    assert editions() == [spring]
+    _tick(at(autumn, 0))  # the first 02:15 (no paper is newer than spring's: skipped)
+    assert editions() == [spring, autumn]
+    assert selectors.subscribers_due(now=at(autumn, 1)) == []  # the second 02:15
+    _tick(at(autumn, 1))
+    assert editions() == [spring, autumn] and len(mailoutbox) == 1
 
 
 def test_it_cuts_the_due_readers_into_batches_of_the_configured_size(
