@@ -1,10 +1,12 @@
-"""Many concurrent uses of one sign-in link, as real requests to gunicorn: exactly one signs
-in, on PostgreSQL and on SQLite, and none fails with a server error."""
+"""Many concurrent uses of one single-use link (sign in, move the mail to a new address), as
+real requests to gunicorn: exactly one acts, on PostgreSQL and on SQLite, and none fails
+with a server error."""
 
 import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,8 +22,11 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 MAKE_READER = (
     "from accounts.models import Subscriber; from accounts import links; "
     "s = Subscriber.objects.create(email='racer@example.org', status='active'); "
-    "print(links.signin_url(s))"
 )
+LINKS = {
+    "/signin/": "print(links.signin_url(s))",
+    "/email/": "print(links.email_change_url(s, 'racer@new-lab.example'))",
+}
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -39,7 +44,7 @@ def app_env(request, tmp_path):
     env = django_env(
         database_url=database_url,
         redis_url="",
-        email_url="smtp://127.0.0.1:9/",
+        email_url=None,  # the outbox folder in ``tmp_path``
         var_dir=tmp_path,
     )
     manage(env, "migrate", "--no-input", "-v", "0")
@@ -47,11 +52,12 @@ def app_env(request, tmp_path):
     return env
 
 
-def test_one_of_many_concurrent_uses_of_a_sign_in_link_signs_in(app_env):
-    link = manage(app_env, "shell", "-c", MAKE_READER).strip()
+@pytest.mark.parametrize("path", LINKS)
+def test_one_of_many_concurrent_uses_of_a_single_use_link_acts(app_env, path):
+    link = manage(app_env, "shell", "-c", MAKE_READER + LINKS[path]).strip()
     server = Server(app_env, workers=4).start()
     try:
-        link = server.url + link[link.index("/signin/") :]
+        link = server.url + link[link.index(path) :]
         ready = threading.Barrier(USERS)
 
         def use_link(_):
@@ -73,7 +79,10 @@ def test_one_of_many_concurrent_uses_of_a_sign_in_link_signs_in(app_env):
     finally:
         server.stop()
 
-    signed_in = [r for r in results if r[:2] == (302, "/account/")]
+    acted = [r for r in results if r[:2] == (302, "/account/")]
     refused = [r for r in results if r[0] == 400 and "already used" in r[2]]
-    assert len(signed_in) == 1, [r[:2] for r in results]
+    assert len(acted) == 1, [r[:2] for r in results]
     assert len(refused) == USERS - 1, [r[:2] for r in results]
+    # A move tells the old address once; a sign-in sends nothing.
+    notices = list((Path(app_env["VAR_DIR"]) / "outbox").glob("*racer@example.org.eml"))
+    assert len(notices) == (path == "/email/")
