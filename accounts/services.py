@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from digest.emails import make_message
+from digest.mail import send_message
 
 from . import links, selectors, tasks
 from .addresses import mask_email
@@ -21,7 +22,9 @@ from .tokens import BadToken, read_email_change_token, read_signin_token
 
 
 def _send(name: str, subscriber: Subscriber, *, to: str | None = None, **ctx) -> None:
-    make_message(name, to or subscriber.email, {"subscriber": subscriber, **ctx}).send()
+    """Send account mail; MessageNotAccepted when the provider said "not now" (its task
+    tries again)."""
+    send_message(make_message(name, to or subscriber.email, {"subscriber": subscriber, **ctx}))
 
 
 def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:

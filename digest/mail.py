@@ -84,6 +84,21 @@ def classify_failure(exc: Exception) -> Failure:
     return Failure.UNKNOWN
 
 
+class MessageNotAccepted(Exception):
+    """The provider did not take a message, and may later: it is safe to send again."""
+
+
+def send_message(message) -> None:
+    """Send one message; MessageNotAccepted when the provider certainly did not take it
+    (``Failure.NOT_ACCEPTED``), any other failure as raised (it may have arrived)."""
+    try:
+        message.send()
+    except Exception as exc:
+        if classify_failure(exc) is Failure.NOT_ACCEPTED:
+            raise MessageNotAccepted(describe_failure(exc)) from exc
+        raise
+
+
 def _never_connected(exc: BaseException) -> bool:
     """True when ``exc`` (or what it wraps) failed while opening the connection."""
     seen = 0

@@ -59,3 +59,19 @@ def client(client, django_capture_on_commit_callbacks):
 @pytest.fixture
 def admin_client(admin_client, django_capture_on_commit_callbacks):
     return _committing(admin_client, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def provider(settings):
+    """A loopback stand-in of Postmark's API, which the app sends to through anymail."""
+    from benchmarks.processes import PostmarkStandIn
+
+    stand_in = PostmarkStandIn().start()
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {
+        "POSTMARK_SERVER_TOKEN": "stand-in",
+        "POSTMARK_API_URL": stand_in.url,
+        "REQUESTS_TIMEOUT": 1,
+    }
+    yield stand_in
+    stand_in.stop()

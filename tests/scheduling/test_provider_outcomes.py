@@ -6,7 +6,6 @@ import time
 import pytest
 from scheduling_clock import NOW
 
-from benchmarks.processes import PostmarkStandIn
 from digest import services
 from digest.models import Digest, DigestRun
 from digest.tasks import send_digest_batch
@@ -14,19 +13,6 @@ from digest.tasks import send_digest_batch
 
 def _run_id() -> int:
     return DigestRun.objects.create(started_at=NOW, due=1).id
-
-
-@pytest.fixture
-def provider(settings):
-    stand_in = PostmarkStandIn().start()
-    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
-    settings.ANYMAIL = {
-        "POSTMARK_SERVER_TOKEN": "stand-in",
-        "POSTMARK_API_URL": stand_in.url,
-        "REQUESTS_TIMEOUT": 1,
-    }
-    yield stand_in
-    stand_in.stop()
 
 
 def _send(make_subscriber, count=1):
