@@ -201,6 +201,10 @@ LLMs" four. With the list reading, each dev persona's keywords typed as one phra
 EXPLAIN_TERMS = 3
 LIKED_PREFIX = "like: "
 """How an explanation names a liked paper that contributed to the score."""
+PARTLY_PREFIX = "part: "
+"""How an explanation names an interest the paper holds only part of: its best sentence
+holds less than ``WHOLE`` of the phrase's information ("low-rank approximation" for
+"low-rank adaptation")."""
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 """A word, or a hyphenated compound of words."""
@@ -1719,6 +1723,7 @@ def recommend(
             terms.extend(
                 _explain(
                     chunk_interests[rows].multiply(scores_by_paper[cols]).tocsr(),
+                    shares[:, cols].T.tocsr(),
                     _close_likes(feedback, rated, close, rows, cols),
                     paper_vectors[cols],
                     index,
@@ -1909,20 +1914,24 @@ def _best(rows, cols, values, limits, duplicates, diversity):
     return kept // width, column.ravel()[kept].astype(np.int64), value.ravel()[kept]
 
 
-def _explain(interest, feedback, papers, index: PaperIndex, phrases) -> list[list[str]]:
+def _explain(interest, shares, feedback, papers, index: PaperIndex, phrases) -> list[list[str]]:
     """For each (subscriber, paper) row pair, what added most to the pair's score.
 
     ``interest`` holds each interest phrase's part of the score (its weight times its
-    cosine with the paper where it matches): a phrase is named as the reader typed it.
-    A liked paper's part is its Rocchio weight times its similarity to the paper.
+    cosine with the paper where it matches): a phrase is named as the reader typed it,
+    after ``PARTLY_PREFIX`` where ``shares`` (pairs x phrases, see ``PaperIndex.matches``)
+    says the paper holds less than ``WHOLE`` of it. A liked paper's part is its Rocchio
+    weight times its similarity to the paper.
     """
     rows = np.repeat(np.arange(interest.shape[0]), np.diff(interest.indptr))
+    held = np.asarray(shares[rows, interest.indices]).ravel() if len(rows) else np.zeros(0)
     reasons: list[list[tuple[float, str]]] = [[] for _ in range(interest.shape[0])]
-    for row, value, phrase in zip(
-        rows.tolist(), interest.data.tolist(), interest.indices.tolist(), strict=True
+    for row, value, phrase, share in zip(
+        rows.tolist(), interest.data.tolist(), interest.indices.tolist(), held, strict=True
     ):
         if value > 0:
-            reasons[row].append((value, phrases[phrase]))
+            prefix = PARTLY_PREFIX if share < WHOLE else ""
+            reasons[row].append((value, prefix + phrases[phrase]))
     if feedback.nnz:
         rated = feedback.tocoo()
         liked = rated.data > 0

@@ -7,13 +7,14 @@ from django.urls import reverse
 
 from accounts import links
 from digest import selectors
-from digest.ranking import LIKED_PREFIX, interest_parts
+from digest.ranking import LIKED_PREFIX, PARTLY_PREFIX, interest_parts
 
 register = template.Library()
 
 
 class Reasons(NamedTuple):
     keywords: list[str]
+    partly: list[str]
     liked: list[str]
 
 
@@ -29,11 +30,12 @@ def short_title(title: str) -> str:
 
 @register.filter
 def reasons(terms: list[str] | None) -> Reasons:
-    """Split a paper's reasons into the interests it matches and the liked papers it is
-    close to (by short title)."""
+    """Split a paper's reasons into the interests it matches, those it matches only part
+    of, and the liked papers it is close to (by short title)."""
     terms = terms or []
     return Reasons(
-        keywords=[t for t in terms if not t.startswith(LIKED_PREFIX)],
+        keywords=[t for t in terms if not t.startswith((LIKED_PREFIX, PARTLY_PREFIX))],
+        partly=[t.removeprefix(PARTLY_PREFIX) for t in terms if t.startswith(PARTLY_PREFIX)],
         liked=[
             short_title(t.removeprefix(LIKED_PREFIX)) for t in terms if t.startswith(LIKED_PREFIX)
         ],

@@ -83,3 +83,17 @@ def test_it_says_why_for_a_paper_recommended_only_by_a_liked_paper(subscriber, e
     message = digest_message(explained_item.digest, subscriber, [explained_item])
 
     assert 'Why: close to "Whisper at scale", which you liked' in message.body
+
+
+def test_it_says_which_interests_a_paper_matches_only_in_part(subscriber, explained_item):
+    explained_item.terms = ["speech recognition", "part: video diffusion models", "like: Whisper"]
+
+    message = digest_message(explained_item.digest, subscriber, [explained_item])
+
+    assert (
+        "Why: matches speech recognition; partly matches video diffusion models;"
+        ' close to "Whisper", which you liked' in message.body
+    )
+    html = " ".join(message.alternatives[0][0].split())
+    assert 'partly matches <span class="g">video diffusion models</span>;' in html
+    assert "part: " not in message.body and "part: " not in html

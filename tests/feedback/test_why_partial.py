@@ -15,6 +15,16 @@ def test_it_shows_keywords_as_tags_and_liked_papers_by_title():
     assert "like:" not in html
 
 
+def test_an_interest_a_paper_holds_only_part_of_reads_partly():
+    html = _why(["speech", "part: video diffusion models"])
+
+    assert html == (
+        'Why: matches <span class="tag">speech</span>; '
+        'partly matches <span class="tag">video diffusion models</span>'
+    )
+    assert _why(["part: asr"]) == 'Why: partly matches <span class="tag">asr</span>'
+
+
 def test_it_falls_back_to_your_interests_without_reasons():
     assert _why([]) == "Why: matches your interests"
 

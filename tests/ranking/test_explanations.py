@@ -1,6 +1,6 @@
 import pytest
 
-from digest.ranking import Analyzer, Profiles, recommend
+from digest.ranking import PARTLY_PREFIX, Analyzer, Profiles, recommend
 
 from .conftest import rank
 
@@ -34,9 +34,22 @@ def test_no_reason_is_a_stem_fragment_or_a_lone_generic_word(sample_index, inter
     assert ranked
     for _, _, terms in ranked:
         for term in terms:
+            term = term.removeprefix(PARTLY_PREFIX)
             assert term in interests
             assert term.lower() not in GENERIC
             assert term.lower() not in stems - {t.lower() for t in interests}
+
+
+def test_a_paper_holding_only_part_of_an_interest_says_so(index):
+    ranked = {title: terms for title, _, terms in rank(index, [("video diffusion models", False)])}
+
+    assert ranked == {
+        "Text-to-video generation with latent diffusion": ["video diffusion models"],
+        # "Latent diffusion models generate ... images"; "video" only in another sentence.
+        "Scalable diffusion models for image generation": [
+            PARTLY_PREFIX + "video diffusion models"
+        ],
+    }
 
 
 def first_reason(index, weights):
