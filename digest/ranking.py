@@ -1638,6 +1638,7 @@ def recommend(
     about = ((cosines > EXCLUDE_THRESHOLD) + (in_title >= WHOLE)).astype(bool).tocsr()
     phrase_scores = cosines.multiply(matched).tocsr()
     scores_by_paper = phrase_scores.T.tocsr()
+    shares_by_paper = shares.T.tocsr() if explain else None
     prior = index.prior(
         candidates,
         popularity_weight=popularity_weight,
@@ -1723,7 +1724,7 @@ def recommend(
             terms.extend(
                 _explain(
                     chunk_interests[rows].multiply(scores_by_paper[cols]).tocsr(),
-                    shares[:, cols].T.tocsr(),
+                    shares_by_paper[cols],
                     _close_likes(feedback, rated, close, rows, cols),
                     paper_vectors[cols],
                     index,
