@@ -129,7 +129,10 @@ LIKE_WEIGHT = 2.0
 """Rocchio weight of the mean liked paper, relative to the interests (measured on the dev
 set, five papers rated: like weight 1 / 2 / 4 gain +0.011 / +0.030 / +0.044 nDCG@10 while
 one like replaces 0.8 / 1.2 / 2.0 of ten papers on average, most 3 / 4 / 6): the most a
-like may move within "a like brings in only a few papers"."""
+like may move within "a like brings in only a few papers". Measured again with today's
+floor and dislike weight: 1.5 / 2 / 3 / 4 gain +0.057 / +0.066 / +0.070 / +0.061 while one
+like replaces 1.1 / 1.3 / 1.8 / 2.2 (most 4 / 5 / 5 / 6): a heavier like costs readers
+slots for little or no gain."""
 DISLIKE_WEIGHT = 1.5
 """Rocchio weight of the mean disliked paper. Chosen with ``LIKED_FLOOR`` by persona
 cross-validation of the feedback gain (make bench-quality; mean over 2 to 8 papers rated,
