@@ -285,13 +285,19 @@ def interest_suggestions(*, text: str, limit: int = 8) -> list[Suggestion]:
     return _suggestion_table().matching(text, limit)
 
 
+def _named_subscriber(subscriber_id: int) -> Subscriber:
+    """The subscriber a link names; BadToken if the account is gone."""
+    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
+    if subscriber is None:
+        raise BadToken("This account no longer exists.")
+    return subscriber
+
+
 def subscriber_from_link(*, token: str, purpose: str, max_age: int) -> Subscriber:
     """The subscriber a single-use link names, without using the link up; BadToken if it is
     not (or no longer) valid."""
     subscriber_id, nonce = read_signin_token(token, purpose, max_age=max_age)
-    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
-    if subscriber is None:
-        raise BadToken("This account no longer exists.")
+    subscriber = _named_subscriber(subscriber_id)
     if nonce != links.login_nonce(subscriber):
         raise BadToken(ALREADY_USED)
     return subscriber
@@ -301,9 +307,7 @@ def subscriber_from_email_change_link(*, token: str) -> Subscriber:
     """The subscriber a change-address link names while their mail still goes to the
     address it moves it from; BadToken if not."""
     subscriber_id, old, _ = read_email_change_token(token, max_age=settings.ACCOUNT_CONFIRM_MAX_AGE)
-    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
-    if subscriber is None:
-        raise BadToken("This account no longer exists.")
+    subscriber = _named_subscriber(subscriber_id)
     if subscriber.email != old:
         raise BadToken(ALREADY_USED)
     return subscriber
@@ -312,7 +316,4 @@ def subscriber_from_email_change_link(*, token: str) -> Subscriber:
 def subscriber_from_settings_link(*, token: str) -> Subscriber:
     """The subscriber a digest's settings link names (reusable until it expires)."""
     payload = read_token(token, "settings", max_age=settings.ACCOUNT_SETTINGS_LINK_MAX_AGE)
-    subscriber = Subscriber.objects.filter(id=payload["s"]).first()
-    if subscriber is None:
-        raise BadToken("This account no longer exists.")
-    return subscriber
+    return _named_subscriber(payload["s"])

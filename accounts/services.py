@@ -1,5 +1,6 @@
 """Writes for subscribers: subscribe, confirm, sign in, interests, delivery, unsubscribe."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -84,24 +85,16 @@ def subscriber_subscribe(
     return subscriber
 
 
-def _use_link(*, token: str, purpose: str, max_age: int, **changes) -> Subscriber:
-    """Use up a single-use link: one conditional UPDATE moves the subscriber's sign-in
-    nonce on (and applies ``changes``) only if it still is the link's, so of any number
-    of concurrent uses exactly one succeeds; the others get BadToken."""
-    subscriber_id, nonce = read_signin_token(token, purpose, max_age=max_age)
-    if nonce:
-        issued = datetime.fromtimestamp(nonce, UTC)
-        unused = Q(last_login_at__gte=issued, last_login_at__lt=issued + timedelta(seconds=1))
-        # Whole seconds, so the nonce of the next link differs from this one.
-        signed_in_at = max(timezone.now().replace(microsecond=0), issued + timedelta(seconds=1))
-    else:
-        unused = Q(last_login_at__isnull=True)
-        signed_in_at = timezone.now().replace(microsecond=0)
+def _use_once(*, subscriber_id: int, unused: Q, why: Callable[[], object], **changes) -> Subscriber:
+    """Use up a single-use link: one conditional UPDATE applies ``changes`` and signs the
+    subscriber in (see ``_next_sign_in``) only while ``unused`` holds, so of any number of
+    concurrent uses exactly one succeeds; the others get BadToken (``why()`` raises the
+    more precise one, as an expired link or a deleted account)."""
     used = Subscriber.objects.filter(unused, id=subscriber_id).update(
-        last_login_at=signed_in_at, **changes
+        last_login_at=_next_sign_in(), **changes
     )
     if not used:
-        selectors.subscriber_from_link(token=token, purpose=purpose, max_age=max_age)  # why
+        why()
         raise BadToken(selectors.ALREADY_USED)
     return Subscriber.objects.get(id=subscriber_id)
 
@@ -111,6 +104,19 @@ def _next_sign_in() -> Greatest:
     so the sign-in links made before it stop working."""
     now = Value(timezone.now().replace(microsecond=0))
     return Greatest(now, Coalesce(F("last_login_at") + timedelta(seconds=1), now))
+
+
+def _use_link(*, token: str, purpose: str, max_age: int, **changes) -> Subscriber:
+    """Use up a confirm or sign-in link: unused while the subscriber's sign-in nonce is
+    still the link's (see ``_use_once``)."""
+    subscriber_id, nonce = read_signin_token(token, purpose, max_age=max_age)
+    if nonce:
+        issued = datetime.fromtimestamp(nonce, UTC)
+        unused = Q(last_login_at__gte=issued, last_login_at__lt=issued + timedelta(seconds=1))
+    else:
+        unused = Q(last_login_at__isnull=True)
+    why = partial(selectors.subscriber_from_link, token=token, purpose=purpose, max_age=max_age)
+    return _use_once(subscriber_id=subscriber_id, unused=unused, why=why, **changes)
 
 
 def subscriber_confirm(*, token: str) -> Subscriber:
@@ -188,19 +194,18 @@ def subscriber_change_email(*, token: str) -> Subscriber:
     bounced = Q(status=Subscriber.Status.BOUNCED)
     try:
         with transaction.atomic():
-            moved = Subscriber.objects.filter(id=subscriber_id, email=old).update(
+            subscriber = _use_once(
+                subscriber_id=subscriber_id,
+                unused=Q(email=old),
+                why=partial(selectors.subscriber_from_email_change_link, token=token),
                 email=email,
-                last_login_at=_next_sign_in(),
                 status=Case(When(bounced, then=Value(Subscriber.Status.ACTIVE)), default="status"),
                 status_reason=Case(When(bounced, then=Value("")), default="status_reason"),
             )
     except IntegrityError as error:
         raise BadToken(ADDRESS_TAKEN) from error
-    if not moved:
-        selectors.subscriber_from_email_change_link(token=token)  # why
-        raise BadToken(selectors.ALREADY_USED)
-    transaction.on_commit(partial(tasks.send_email_changed_notice.delay, subscriber_id, old))
-    return Subscriber.objects.get(id=subscriber_id)
+    transaction.on_commit(partial(tasks.send_email_changed_notice.delay, subscriber.id, old))
+    return subscriber
 
 
 def subscriber_send_email_changed(*, subscriber: Subscriber, old_email: str) -> None:
