@@ -161,3 +161,29 @@ class Interest(models.Model):
 
     def __str__(self):
         return f"{'-' if self.excluded else ''}{self.phrase} ({self.weight:g})"
+
+
+class AccountMail(models.Model):
+    """Account mail a request asked for, stored in the request's own transaction (an
+    outbox): the mail is sent even when the broker did not take the task queued at the
+    commit, and once however often it is queued, as a worker claims it with a conditional
+    UPDATE (``claimed_at``) before sending (see ``services.account_mail_send``)."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm"
+        SIGNIN = "signin"
+        EMAIL_CHANGE = "email-change"
+        EMAIL_CHANGED = "email-changed"
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    subscriber = models.ForeignKey(
+        Subscriber, models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    address = models.EmailField(
+        help_text="The address typed to sign in, the new one of a move, or the old one told."
+    )
+    created_at = models.DateTimeField(default=now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.kind} mail #{self.id}"

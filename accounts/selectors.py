@@ -25,7 +25,7 @@ from digest.selectors import (
 )
 
 from . import links
-from .models import Subscriber
+from .models import AccountMail, Subscriber
 from .tokens import BadToken, read_email_change_token, read_signin_token, read_token
 
 ALREADY_USED = "This link was already used. Ask for a new one below."
@@ -317,3 +317,12 @@ def subscriber_from_settings_link(*, token: str) -> Subscriber:
     """The subscriber a digest's settings link names (reusable until it expires)."""
     payload = read_token(token, "settings", max_age=settings.ACCOUNT_SETTINGS_LINK_MAX_AGE)
     return _named_subscriber(payload["s"])
+
+
+def account_mail_unsent_ids(*, before: datetime) -> list[int]:
+    """Account mail asked for before ``before`` that no worker has claimed, oldest first."""
+    return list(
+        AccountMail.objects.filter(claimed_at=None, created_at__lt=before)
+        .order_by("created_at")
+        .values_list("id", flat=True)
+    )

@@ -13,12 +13,12 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from digest.emails import make_message
-from digest.mail import send_message
+from digest.mail import MessageNotAccepted, send_message
 
 from . import links, selectors, tasks
 from .addresses import mask_email
 from .forms import MAX_INTERESTS
-from .models import Interest, Subscriber
+from .models import AccountMail, Interest, Subscriber
 from .tokens import BadToken, read_email_change_token, read_signin_token
 
 
@@ -40,7 +40,62 @@ def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
 
 def subscriber_queue_confirmation(*, subscriber: Subscriber) -> None:
     """Send the confirmation email from a worker once the transaction commits."""
-    transaction.on_commit(partial(tasks.send_confirmation.delay, subscriber.id))
+    _queue_mail(AccountMail.Kind.CONFIRM, subscriber.email, subscriber=subscriber)
+
+
+def _queue_mail(kind: str, address: str, *, subscriber: Subscriber | None = None) -> None:
+    """Store the mail in the caller's transaction and queue its task once that commits. A
+    broker that does not take the task then (down, unreachable) costs the reader nothing:
+    the error is logged, the request still answers, and ``account_mail_queue_unsent``
+    queues the mail again."""
+    mail = AccountMail.objects.create(kind=kind, address=address, subscriber=subscriber)
+
+    def queue_account_mail():  # named: Django's log of a robust callback's error names it
+        tasks.send_account_mail.delay(mail.id)
+
+    transaction.on_commit(queue_account_mail, robust=True)
+
+
+def account_mail_send(*, mail_id: int) -> None:
+    """Send a queued account mail once: a conditional UPDATE claims it first, so a task
+    queued twice (at the commit and again, or redelivered) sends nothing the second time.
+    A mail the provider did not take (MessageNotAccepted, raised again for the task to
+    retry) is released; one that may have arrived stays claimed, so no link comes twice."""
+    if not AccountMail.objects.filter(id=mail_id, claimed_at=None).update(
+        claimed_at=timezone.now()
+    ):
+        return
+    mail = AccountMail.objects.select_related("subscriber").filter(id=mail_id).first()
+    if mail is None:  # the subscriber deleted their account meanwhile
+        return
+    try:
+        if mail.kind == AccountMail.Kind.SIGNIN:
+            subscriber_send_signin(email=mail.address)
+        elif mail.kind == AccountMail.Kind.CONFIRM:
+            subscriber_send_confirmation(subscriber=mail.subscriber)
+        elif mail.kind == AccountMail.Kind.EMAIL_CHANGE:
+            subscriber_send_email_change(subscriber=mail.subscriber, email=mail.address)
+        else:
+            subscriber_send_email_changed(subscriber=mail.subscriber, old_email=mail.address)
+    except MessageNotAccepted:
+        AccountMail.objects.filter(id=mail_id).update(claimed_at=None)
+        raise
+
+
+def account_mail_queue_unsent(*, now: datetime) -> int:
+    """Queue again the account mail no worker has claimed ``ACCOUNT_MAIL_QUEUE_AGAIN_AFTER``
+    seconds after its request (its task never reached the broker, or the provider kept
+    saying "not now"), and forget mail older than ``ACCOUNT_MAIL_KEPT``. Returns how many
+    were queued."""
+    AccountMail.objects.filter(
+        created_at__lt=now - timedelta(seconds=settings.ACCOUNT_MAIL_KEPT)
+    ).delete()
+    unsent = selectors.account_mail_unsent_ids(
+        before=now - timedelta(seconds=settings.ACCOUNT_MAIL_QUEUE_AGAIN_AFTER)
+    )
+    for mail_id in unsent:
+        tasks.send_account_mail.delay(mail_id)
+    return len(unsent)
 
 
 def subscriber_subscribe(
@@ -139,7 +194,7 @@ def subscriber_signin(*, token: str) -> Subscriber:
 def subscriber_request_signin(*, email: str) -> None:
     """Queue the sign-in email whatever the address: the worker looks it up, so the request
     takes as long for an unknown address as for a known one."""
-    transaction.on_commit(partial(tasks.send_signin_link.delay, email))
+    _queue_mail(AccountMail.Kind.SIGNIN, email)
 
 
 def subscriber_send_signin(*, email: str) -> None:
@@ -167,7 +222,7 @@ ADDRESS_TAKEN = (
 def subscriber_request_email_change(*, subscriber: Subscriber, email: str) -> None:
     """Queue a link to ``email`` that moves the subscriber's mail there; nothing changes
     until the link's button is used, so an address nobody reads cannot take the digests."""
-    transaction.on_commit(partial(tasks.send_email_change_link.delay, subscriber.id, email))
+    _queue_mail(AccountMail.Kind.EMAIL_CHANGE, email, subscriber=subscriber)
 
 
 def subscriber_send_email_change(*, subscriber: Subscriber, email: str) -> None:
@@ -202,9 +257,9 @@ def subscriber_change_email(*, token: str) -> Subscriber:
                 status=Case(When(bounced, then=Value(Subscriber.Status.ACTIVE)), default="status"),
                 status_reason=Case(When(bounced, then=Value("")), default="status_reason"),
             )
+            _queue_mail(AccountMail.Kind.EMAIL_CHANGED, old, subscriber=subscriber)
     except IntegrityError as error:
         raise BadToken(ADDRESS_TAKEN) from error
-    transaction.on_commit(partial(tasks.send_email_changed_notice.delay, subscriber.id, old))
     return subscriber
 
 
@@ -270,8 +325,9 @@ def subscriber_unsubscribe(*, subscriber: Subscriber, reason: str = "unsubscribe
 
 
 def subscriber_delete(*, subscriber: Subscriber) -> None:
-    """Remove the subscriber and everything about them: interests, digests, ratings, and
-    their address and interests in admin's change history (its entries stay, anonymous)."""
+    """Remove the subscriber and everything about them: interests, digests, ratings, mail
+    still to send to their address, and their address and interests in admin's change
+    history (its entries stay, anonymous)."""
     about_them = Q(
         content_type=ContentType.objects.get_for_model(Subscriber), object_id=str(subscriber.id)
     ) | Q(object_repr__icontains=subscriber.email)
@@ -279,6 +335,7 @@ def subscriber_delete(*, subscriber: Subscriber) -> None:
         LogEntry.objects.filter(about_them).update(
             object_repr=f"deleted subscriber #{subscriber.id}", change_message=""
         )
+        AccountMail.objects.filter(address__iexact=subscriber.email).delete()
         subscriber.delete()
 
 

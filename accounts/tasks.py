@@ -1,54 +1,38 @@
 """Celery tasks for account mail and admin actions: thin wrappers that take ids or an
 address and call a service, so the web request that queues them does no mail work.
 Account mail the provider did not take ("not now": 429, 503, no connection) is sent
-again on the digests' retry schedule; mail that may have arrived is not."""
+again on the digests' retry schedule; mail that may have arrived is not. Each mail is
+stored with the request (``AccountMail``), so mail whose task the broker never took is
+queued again, and sent once however often it is queued."""
 
 from datetime import datetime
 
 from celery import shared_task
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from digest.mail import MessageNotAccepted
 from digest.services import digest_send_batch
 
 from . import services
-from .models import Subscriber
 
-account_mail_task = shared_task(
+
+@shared_task(
     autoretry_for=(MessageNotAccepted,),
     retry_backoff=settings.DIGEST_RETRY_BACKOFF,
     retry_backoff_max=settings.DIGEST_RETRY_BACKOFF_MAX,
     retry_jitter=True,
     max_retries=settings.DIGEST_MAX_RETRIES,
 )
+def send_account_mail(mail_id: int) -> None:
+    services.account_mail_send(mail_id=mail_id)
 
 
-@account_mail_task
-def send_confirmation(subscriber_id: int) -> None:
-    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
-    if subscriber is not None:
-        services.subscriber_send_confirmation(subscriber=subscriber)
-
-
-@account_mail_task
-def send_signin_link(email: str) -> None:
-    """Queued for every sign-in request; the address is looked up here, not in the request."""
-    services.subscriber_send_signin(email=email)
-
-
-@account_mail_task
-def send_email_change_link(subscriber_id: int, email: str) -> None:
-    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
-    if subscriber is not None:
-        services.subscriber_send_email_change(subscriber=subscriber, email=email)
-
-
-@account_mail_task
-def send_email_changed_notice(subscriber_id: int, old_email: str) -> None:
-    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
-    if subscriber is not None:
-        services.subscriber_send_email_changed(subscriber=subscriber, old_email=old_email)
+@shared_task
+def queue_unsent_account_mail() -> int:
+    """Every minute: account mail whose task never reached a worker is queued again."""
+    return services.account_mail_queue_unsent(now=timezone.now())
 
 
 @shared_task

@@ -249,6 +249,10 @@ ACCOUNT_SIGNIN_MAX_AGE = env.int("ACCOUNT_SIGNIN_MAX_AGE", default=7 * 24 * 3600
 # The settings link in every digest opens the account settings (not export or delete) as
 # often as wanted for this long: four weeks, so a weekly reader's last digests all work.
 ACCOUNT_SETTINGS_LINK_MAX_AGE = env.int("ACCOUNT_SETTINGS_LINK_MAX_AGE", default=28 * 24 * 3600)
+# Account mail no worker has claimed this many seconds after its request is queued again
+# (the broker may have been down when the request committed); after a day it is dropped.
+ACCOUNT_MAIL_QUEUE_AGAIN_AFTER = env.int("ACCOUNT_MAIL_QUEUE_AGAIN_AFTER", default=120)
+ACCOUNT_MAIL_KEPT = 24 * 3600
 # Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
 ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
@@ -365,6 +369,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-digests": {
         "task": "digest.tasks.prune_digests",
         "schedule": crontab(minute=45, hour=3),
+    },
+    "queue-unsent-account-mail": {
+        "task": "accounts.tasks.queue_unsent_account_mail",
+        "schedule": crontab(),
     },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",

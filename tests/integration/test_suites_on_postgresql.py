@@ -1,7 +1,8 @@
 """Suites run again on a real PostgreSQL, which refuses what SQLite stores silently: an
 over-long value (which once lost a whole ingest file) or a NUL character (which a stranger
 can put in any URL); which enforces the unique address when a reader moves their mail
-to an address that has its own subscription; and where the index build streams the papers
+to an address that has its own subscription; where account mail is claimed once by a
+conditional UPDATE; and where the index build streams the papers
 through a server-side cursor while it fits them."""
 
 import subprocess
@@ -18,7 +19,11 @@ pytestmark = pytest.mark.integration
     "suite",
     [
         ["tests/ingest", "tests/sources"],
-        ["tests/web/test_hostile_requests.py", "tests/web/test_change_address.py"],
+        [
+            "tests/web/test_hostile_requests.py",
+            "tests/web/test_change_address.py",
+            "tests/web/test_account_mail_retries.py",
+        ],
         ["tests/index"],
     ],
     ids=["ingest", "web", "index"],

@@ -1,34 +1,129 @@
 """Account mail through anymail to a loopback stand-in of Postmark's API: a message the
-provider did not take is sent again, one that may have arrived is not. Tasks run as a
-worker runs them (``throw=False``: a retry is applied again, not raised to the caller)."""
+provider did not take is sent again, one that may have arrived is not, and a mail queued
+any number of times (at the commit, again by the minute's sweep, redelivered) is sent
+once. Tasks go to a queue (``queued``) and run as a worker runs them."""
+
+import os
+import random
+from collections import Counter
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from accounts.tasks import send_email_changed_notice, send_signin_link
+from accounts.models import AccountMail
+from accounts.services import account_mail_queue_unsent
+from accounts.tasks import send_account_mail
 
 pytestmark = pytest.mark.django_db
 
+TRIALS = int(os.environ.get("ACCOUNT_MAIL_FAULT_TRIALS", 40))
+SEED = int(os.environ.get("ACCOUNT_MAIL_FAULT_SEED", random.randrange(2**32)))
+
+
+def queue_mail(kind, address, subscriber=None) -> AccountMail:
+    """Account mail a request stored, and its task queued at the commit."""
+    mail = AccountMail.objects.create(kind=kind, address=address, subscriber=subscriber)
+    send_account_mail.delay(mail.id)
+    return mail
+
+
+def sweep_later(queued) -> int:
+    """The minute's sweep, once the mail is old enough to be queued again, and a worker
+    running what it queued."""
+    count = account_mail_queue_unsent(now=timezone.now() + timedelta(minutes=10))
+    queued.run()
+    return count
+
 
 @pytest.mark.parametrize("status", [429, 503])
-def test_a_sign_in_link_the_provider_did_not_take_arrives_once(subscriber, provider, status):
+def test_a_sign_in_link_the_provider_did_not_take_arrives_once(
+    subscriber, provider, queued, status
+):
     provider.answer_next(status)
     provider.answer_next(200)
 
-    assert send_signin_link.apply(["reader@example.org"], throw=False).successful()
+    queue_mail("signin", "reader@example.org")
+    [result] = queued.run()
+    assert result.successful()
     assert (provider.calls, provider.received) == (2, {"reader@example.org": 1})
+    assert sweep_later(queued) == 0
 
 
-def test_the_old_address_is_told_of_a_move_even_after_a_not_now(subscriber, provider):
+def test_the_old_address_is_told_of_a_move_even_after_a_not_now(subscriber, provider, queued):
     provider.answer_next(503)
 
-    assert send_email_changed_notice.apply(
-        [subscriber.id, "old@example.org"], throw=False
-    ).successful()
+    queue_mail("email-changed", "old@example.org", subscriber)
+    [result] = queued.run()
+    assert result.successful()
     assert provider.received == {"old@example.org": 1}
 
 
-def test_a_sign_in_link_that_may_have_arrived_is_not_sent_again(subscriber, provider):
+def test_a_sign_in_link_that_may_have_arrived_is_not_sent_again(subscriber, provider, queued):
     provider.answer_next(500, accept=True)  # taken, then an error: the sender cannot know
 
-    assert send_signin_link.apply(["reader@example.org"], throw=False).failed()
+    signin = queue_mail("signin", "reader@example.org")
+    [result] = queued.run()
+    assert result.failed()
+    assert sweep_later(queued) == 0
+    send_account_mail.delay(signin.id)  # redelivered
+    [result] = queued.run()
+    assert result.successful()
     assert (provider.calls, provider.received) == (1, {"reader@example.org": 1})
+
+
+def test_mail_the_provider_refused_through_every_retry_is_sent_by_a_later_sweep(
+    subscriber, provider, queued, settings
+):
+    for _ in range(settings.DIGEST_MAX_RETRIES + 1):
+        provider.answer_next(503)
+
+    queue_mail("signin", "reader@example.org")
+    [result] = queued.run()
+    assert result.failed()
+    assert (provider.calls, provider.received) == (settings.DIGEST_MAX_RETRIES + 1, {})
+    assert account_mail_queue_unsent(now=timezone.now()) == 0 and not queued  # not yet
+    assert sweep_later(queued) == 1
+    assert provider.received == {"reader@example.org": 1}
+    sweep = settings.CELERY_BEAT_SCHEDULE["queue-unsent-account-mail"]
+    assert sweep["task"] == "accounts.tasks.queue_unsent_account_mail"
+
+
+def test_mail_older_than_a_day_is_forgotten(subscriber, provider, queued):
+    old = AccountMail.objects.create(kind="signin", address="reader@example.org")
+    AccountMail.objects.filter(id=old.id).update(created_at=timezone.now() - timedelta(days=2))
+
+    assert sweep_later(queued) == 0
+    assert not AccountMail.objects.exists() and provider.calls == 0
+
+
+def test_each_mail_arrives_once_however_its_tasks_and_sweeps_interleave(
+    subscriber, provider, queued
+):
+    """Randomized: notices of moves whose tasks were lost or queued several times, queued
+    again by sweeps, in any order, while the provider answers 429, 503 or 200 at random.
+    Each address gets its mail exactly once. ACCOUNT_MAIL_FAULT_SEED repeats a failing
+    sequence."""
+    rng = random.Random(SEED)
+    for trial in range(TRIALS):
+        provider.reset()
+        AccountMail.objects.all().delete()
+        addresses = [f"old{trial}-{n}@example.org" for n in range(rng.randint(1, 4))]
+        mails = [
+            AccountMail.objects.create(kind="email-changed", address=a, subscriber=subscriber)
+            for a in addresses
+        ]
+        for _ in range(3 * len(mails)):
+            provider.answer_next(rng.choice([200, 200, 429, 503]))
+        steps = [m.id for m in mails for _ in range(rng.randint(0, 3))] + [None] * 2
+        rng.shuffle(steps)
+        for mail_id in steps:
+            if mail_id is None:
+                sweep_later(queued)
+            else:
+                send_account_mail.delay(mail_id)
+                if rng.random() < 0.5:
+                    queued.run()
+        queued.run()
+        sweep_later(queued)
+        assert provider.received == Counter(dict.fromkeys(addresses, 1)), f"seed {SEED}"

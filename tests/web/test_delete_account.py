@@ -6,7 +6,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from accounts.models import Interest, Subscriber
+from accounts.models import AccountMail, Interest, Subscriber
 from digest.models import Digest, DigestItem, Paper, Rating
 
 
@@ -18,6 +18,11 @@ def test_it_removes_the_subscriber_and_all_their_data(signed_in, subscriber):
     Rating.objects.create(subscriber=subscriber, paper=paper, value=1)
     other = Subscriber.objects.create(email="other@example.org")
     Interest.objects.create(subscriber=other, phrase="robots")
+    AccountMail.objects.create(kind="signin", address="Reader@example.org")
+    AccountMail.objects.create(
+        kind="email-changed", address="old@example.org", subscriber=subscriber
+    )
+    AccountMail.objects.create(kind="signin", address="other@example.org")
 
     response = signed_in.post("/account/delete/", follow=True)
     assert "Your account and all its data are deleted." in response.content.decode()
@@ -25,6 +30,7 @@ def test_it_removes_the_subscriber_and_all_their_data(signed_in, subscriber):
     assert list(Interest.objects.values_list("phrase", flat=True)) == ["robots"]
     assert not Digest.objects.exists() and not DigestItem.objects.exists()
     assert not Rating.objects.exists()
+    assert list(AccountMail.objects.values_list("address", flat=True)) == ["other@example.org"]
     assert Paper.objects.filter(id=paper.id).exists()
     assert signed_in.get("/account/").status_code == 302
 

@@ -1,0 +1,98 @@
+"""Account mail when the broker is down at the moment a request commits: the reader's
+change is made and they are told so (no error page), and the mail is sent once Redis is
+back, exactly once however often it is queued. Real gunicorn, Redis and Celery worker on
+SQLite; mail lands in the outbox folder."""
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+
+from benchmarks.processes import Redis, Worker, django_env, free_port, manage, wait_for
+from benchmarks.web import Server
+
+pytestmark = pytest.mark.integration
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CHANGE_LINK = (
+    "from accounts.models import Subscriber; from accounts import links; "
+    "s = Subscriber.objects.create(email='mover@example.org', status='active'); "
+    "print(links.email_change_url(s, 'mover@new-lab.example'))"
+)
+QUEUE_AGAIN = (
+    "from accounts.models import AccountMail; from accounts.tasks import send_account_mail, "
+    "queue_unsent_account_mail; "
+    "[send_account_mail.delay(m.id) for m in AccountMail.objects.all() for _ in range(3)]; "
+    "queue_unsent_account_mail.delay(); queue_unsent_account_mail.delay()"
+)
+
+
+@pytest.fixture
+def redis():
+    server = Redis().start()
+    yield server
+    server.stop()
+
+
+def test_a_move_made_while_the_broker_is_down_tells_the_old_address_once(redis, tmp_path):
+    env = django_env(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        redis_url=redis.url,
+        email_url=None,  # the outbox folder in ``tmp_path``
+        var_dir=tmp_path,
+        PORT=free_port(),
+        ACCOUNT_MAIL_QUEUE_AGAIN_AFTER=0,
+    )
+    manage(env, "migrate", "--no-input", "-v", "0")
+    link = manage(env, "shell", "-c", CHANGE_LINK).strip()
+    server = Server(env, workers=1).start()
+    try:
+        link = server.url + link[link.index("/email/") :]
+        session = requests.Session()
+        token = CSRF.search(session.get(link, timeout=30).text).group(1)
+        redis.process.kill()  # the broker goes away between the page and its button
+        redis.process.wait(10)
+        response = session.post(
+            link,
+            {"csrfmiddlewaretoken": token},
+            headers={"Referer": link},
+            allow_redirects=False,
+            timeout=60,
+        )
+    finally:
+        server.stop()
+
+    assert (response.status_code, response.headers.get("Location")) == (302, "/account/")
+    moved = manage(
+        env,
+        "shell",
+        "-c",
+        "from accounts.models import Subscriber as S; print(S.objects.get().email)",
+    )
+    assert moved.splitlines()[-1] == "mover@new-lab.example"
+    outbox = Path(env["VAR_DIR"]) / "outbox"
+    assert not list(outbox.glob("*mover@example.org.eml"))
+
+    redis.start()  # back, and empty: the task queued at the commit never reached it
+    worker = Worker(env, concurrency=4, log_path=tmp_path / "worker.log").start()
+    try:
+        manage(env, "shell", "-c", QUEUE_AGAIN)
+        wait_for(
+            lambda: list(outbox.glob("*mover@example.org.eml")),
+            timeout=60,
+            what="the notice to the old address",
+        )
+        wait_for(lambda: redis_idle(redis), timeout=60, what="the queued tasks to finish")
+    finally:
+        worker.stop()
+
+    assert len(list(outbox.glob("*mover@example.org.eml"))) == 1
+
+
+def redis_idle(redis) -> bool:
+    """No task waiting in the queue nor taken and unacknowledged."""
+    import redis as redis_py
+
+    client = redis_py.Redis.from_url(redis.url)
+    return client.llen("celery") == 0 and client.hlen("unacked") == 0
