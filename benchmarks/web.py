@@ -143,6 +143,17 @@ def load(scenario, sessions, url, requests_limit, max_seconds, numbers):
     return timings, time.monotonic() - started
 
 
+def press_button(session: requests.Session, link: str, page, **kwargs) -> requests.Response:
+    """POST the form of a link's ``page`` (its CSRF token), as its button does."""
+    token = CSRF.search(page.text)
+    return session.post(
+        link,
+        {"csrfmiddlewaretoken": token.group(1) if token else ""},
+        headers={"Referer": link},
+        **kwargs,
+    )
+
+
 def signed_in_sessions(env, url, count) -> list[requests.Session]:
     code = (
         "from accounts.models import Subscriber; from accounts import links; "
@@ -154,13 +165,7 @@ def signed_in_sessions(env, url, count) -> list[requests.Session]:
         session = requests.Session()
         link = link.replace(env["SITE_URL"], url)
         page = session.get(link, timeout=30)  # the link's page; its button signs in
-        token = CSRF.search(page.text)
-        response = session.post(
-            link,
-            {"csrfmiddlewaretoken": token.group(1) if token else ""},
-            headers={"Referer": link},
-            timeout=30,
-        )
+        response = press_button(session, link, page, timeout=30)
         if not response.url.endswith("/account/"):
             raise SystemExit(f"sign-in link did not sign in: {response.status_code} {response.url}")
         sessions.append(session)

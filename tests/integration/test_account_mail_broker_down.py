@@ -3,18 +3,16 @@ change is made and they are told so (no error page), and the mail is sent once R
 back, exactly once however often it is queued. Real gunicorn, Redis and Celery worker on
 SQLite; mail lands in the outbox folder."""
 
-import re
 from pathlib import Path
 
 import pytest
 import requests
 
 from benchmarks.processes import Redis, Worker, django_env, free_port, manage, wait_for
-from benchmarks.web import Server
+from benchmarks.web import Server, press_button
 
 pytestmark = pytest.mark.integration
 
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CHANGE_LINK = (
     "from accounts.models import Subscriber; from accounts import links; "
     "s = Subscriber.objects.create(email='mover@example.org', status='active'); "
@@ -50,16 +48,10 @@ def test_a_move_made_while_the_broker_is_down_tells_the_old_address_once(redis, 
     try:
         link = server.url + link[link.index("/email/") :]
         session = requests.Session()
-        token = CSRF.search(session.get(link, timeout=30).text).group(1)
+        page = session.get(link, timeout=30)
         redis.process.kill()  # the broker goes away between the page and its button
         redis.process.wait(10)
-        response = session.post(
-            link,
-            {"csrfmiddlewaretoken": token},
-            headers={"Referer": link},
-            allow_redirects=False,
-            timeout=60,
-        )
+        response = press_button(session, link, page, allow_redirects=False, timeout=60)
     finally:
         server.stop()
 

@@ -2,7 +2,6 @@
 real requests to gunicorn: exactly one acts, on PostgreSQL and on SQLite, and none fails
 with a server error."""
 
-import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -13,12 +12,11 @@ import pytest
 import requests
 
 from benchmarks.processes import django_env, free_port, manage
-from benchmarks.web import Server
+from benchmarks.web import Server, press_button
 
 pytestmark = pytest.mark.integration
 
 USERS = 8
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 MAKE_READER = (
     "from accounts.models import Subscriber; from accounts import links; "
     "s = Subscriber.objects.create(email='racer@example.org', status='active'); "
@@ -63,15 +61,8 @@ def test_one_of_many_concurrent_uses_of_a_single_use_link_acts(app_env, path):
         def use_link(_):
             session = requests.Session()
             page = session.get(link, timeout=30)
-            token = CSRF.search(page.text).group(1)
             ready.wait(timeout=30)
-            response = session.post(
-                link,
-                {"csrfmiddlewaretoken": token},
-                headers={"Referer": link},
-                allow_redirects=False,
-                timeout=60,
-            )
+            response = press_button(session, link, page, allow_redirects=False, timeout=60)
             return response.status_code, response.headers.get("Location"), response.text
 
         with ThreadPoolExecutor(USERS) as pool:
