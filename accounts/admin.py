@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from digest.admin import ReadOnlyAdmin
 from digest.models import Digest, Rating
 
 from . import selectors, services, tasks
-from .models import Interest, Subscriber
+from .models import AccountMail, Interest, Subscriber
 
 
 class InterestInline(admin.TabularInline):
@@ -108,3 +109,17 @@ class SubscriberAdmin(admin.ModelAdmin):
             "previews": previews,
         }
         return TemplateResponse(request, "admin/accounts/subscriber/preview.html", context)
+
+
+@admin.register(AccountMail)
+class AccountMailAdmin(ReadOnlyAdmin):
+    """Account mail of the last day: "waiting" is mail no worker has taken yet (the
+    broker was down, or the provider keeps saying "not now"); it is queued again."""
+
+    list_display = ["kind", "address", "created_at", "taken"]
+    list_filter = ["kind", ("claimed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["address"]
+
+    @admin.display(description="Taken by a worker")
+    def taken(self, mail):
+        return mail.claimed_at or "waiting"

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import Subscriber
+from accounts.models import AccountMail, Subscriber
 from digest.models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating
 
 
@@ -25,13 +25,15 @@ def test_every_model_has_a_working_list_and_detail_page(staff, subscriber):
     Rating.objects.create(subscriber=subscriber, paper=paper, value=1)
     IngestRun.objects.create(source="arxiv", seen=3, new=2, error="timeout")
     DigestRun.objects.create(due=4, sent=3, skipped=1, finished_at=timezone.now())
-    for model in [Subscriber, Paper, Digest, Rating, IngestRun, DigestRun]:
+    AccountMail.objects.create(kind="signin", address="reader@example.org")
+    for model in [Subscriber, Paper, Digest, Rating, IngestRun, DigestRun, AccountMail]:
         page = staff.get(changelist(model))
         assert page.status_code == 200, model
         obj = model.objects.get()
         assert staff.get(f"{changelist(model)}{obj.pk}/change/").status_code == 200, model
     runs = staff.get(changelist(DigestRun)).content.decode()
     assert "Duration" in runs and " s<" in runs
+    assert "waiting" in staff.get(changelist(AccountMail)).content.decode()
 
 
 @pytest.mark.django_db
@@ -43,6 +45,7 @@ def test_run_records_and_ratings_are_read_only(staff):
     assert (run.source, run.seen) == ("arxiv", 3)
     assert staff.get(f"{changelist(DigestRun)}add/").status_code == 403
     assert staff.get(f"{changelist(Rating)}add/").status_code == 403
+    assert staff.get(f"{changelist(AccountMail)}add/").status_code == 403
 
 
 @pytest.mark.django_db
