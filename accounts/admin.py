@@ -1,13 +1,12 @@
 import calendar
-from functools import partial
 
 from django import forms
-from django.contrib import admin
-from django.db import transaction
+from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from kombu.exceptions import OperationalError
 
 from digest.admin import ReadOnlyAdmin
 from digest.models import Digest, Rating
@@ -89,8 +88,15 @@ class SubscriberAdmin(admin.ModelAdmin):
     @admin.action(description="Send a digest now")
     def send_digest_now(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
-        now = timezone.now().isoformat()
-        transaction.on_commit(partial(tasks.send_digest_now.delay, ids, now))
+        try:
+            tasks.send_digest_now.delay(ids, timezone.now().isoformat())
+        except OperationalError:  # the broker did not answer
+            self.message_user(
+                request,
+                "The task queue did not answer, so no digest was queued; try again in a minute.",
+                messages.ERROR,
+            )
+            return
         self.message_user(
             request,
             f"Digests queued for {len(ids)} subscriber(s); inactive readers, readers with no "

@@ -143,12 +143,15 @@ def load(scenario, sessions, url, requests_limit, max_seconds, numbers):
     return timings, time.monotonic() - started
 
 
-def press_button(session: requests.Session, link: str, page, **kwargs) -> requests.Response:
-    """POST the form of a link's ``page`` (its CSRF token), as its button does."""
+def press_button(
+    session: requests.Session, link: str, page, data: dict | None = None, **kwargs
+) -> requests.Response:
+    """POST the form of ``page`` (at ``link``) with ``data`` and its CSRF token, as its
+    button does."""
     token = CSRF.search(page.text)
     return session.post(
         link,
-        {"csrfmiddlewaretoken": token.group(1) if token else ""},
+        {**(data or {}), "csrfmiddlewaretoken": token.group(1) if token else ""},
         headers={"Referer": link},
         **kwargs,
     )

@@ -1,7 +1,8 @@
-"""Account mail when the broker is down at the moment a request commits: the reader's
+"""A broker that is down at the moment a request queues a task. Account mail: the reader's
 change is made and they are told so (no error page), and the mail is sent once Redis is
-back, exactly once however often it is queued. Real gunicorn, Redis and Celery worker on
-SQLite; mail lands in the outbox folder."""
+back, exactly once however often it is queued. Staff's "send a digest now": a clear
+message that nothing was queued. Real gunicorn, Redis and Celery worker on SQLite; mail
+lands in the outbox folder."""
 
 from pathlib import Path
 
@@ -26,6 +27,13 @@ QUEUE_AGAIN = (
 )
 
 
+MAKE_STAFF = (
+    "from django.contrib.auth.models import User; from accounts.models import Subscriber; "
+    "User.objects.create_superuser('staff', 'staff@example.org', 'a long staff password'); "
+    "print(Subscriber.objects.create(email='reader@example.org', status='active').id)"
+)
+
+
 @pytest.fixture
 def redis():
     server = Redis().start()
@@ -33,7 +41,8 @@ def redis():
     server.stop()
 
 
-def test_a_move_made_while_the_broker_is_down_tells_the_old_address_once(redis, tmp_path):
+@pytest.fixture
+def env(redis, tmp_path):
     env = django_env(
         database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         redis_url=redis.url,
@@ -43,14 +52,22 @@ def test_a_move_made_while_the_broker_is_down_tells_the_old_address_once(redis, 
         ACCOUNT_MAIL_QUEUE_AGAIN_AFTER=0,
     )
     manage(env, "migrate", "--no-input", "-v", "0")
+    return env
+
+
+def stop(redis):
+    redis.process.kill()
+    redis.process.wait(10)
+
+
+def test_a_move_made_while_the_broker_is_down_tells_the_old_address_once(redis, env, tmp_path):
     link = manage(env, "shell", "-c", CHANGE_LINK).strip()
     server = Server(env, workers=1).start()
     try:
         link = server.url + link[link.index("/email/") :]
         session = requests.Session()
         page = session.get(link, timeout=30)
-        redis.process.kill()  # the broker goes away between the page and its button
-        redis.process.wait(10)
+        stop(redis)  # the broker goes away between the page and its button
         response = press_button(session, link, page, allow_redirects=False, timeout=60)
     finally:
         server.stop()
@@ -88,3 +105,34 @@ def redis_idle(redis) -> bool:
 
     client = redis_py.Redis.from_url(redis.url)
     return client.llen("celery") == 0 and client.hlen("unacked") == 0
+
+
+def test_staff_are_told_when_a_digest_could_not_be_queued(redis, env):
+    reader = manage(env, "shell", "-c", MAKE_STAFF).splitlines()[-1]
+    server = Server(env, workers=1).start()
+    try:
+        staff = requests.Session()
+        login = server.url + "/admin/login/"
+        press_button(
+            staff,
+            login,
+            staff.get(login, timeout=30),
+            data={"username": "staff", "password": "a long staff password"},
+            timeout=30,
+        )
+        subscribers = server.url + "/admin/accounts/subscriber/"
+        page = staff.get(subscribers, timeout=30)
+        assert "reader@example.org" in page.text
+        stop(redis)
+        answer = press_button(
+            staff,
+            subscribers,
+            page,
+            data={"action": "send_digest_now", "_selected_action": [reader]},
+            timeout=60,
+        )
+    finally:
+        server.stop()
+
+    assert answer.status_code == 200, answer.status_code
+    assert "The task queue did not answer, so no digest was queued" in answer.text
