@@ -2,6 +2,9 @@
 Celery workers started per test. The app runs in subprocesses against them; the test
 process itself stays on its SQLite test database and reads PostgreSQL with plain SQL."""
 
+import uuid
+
+import psycopg
 import pytest
 
 from benchmarks.processes import (
@@ -105,3 +108,17 @@ def stack(base_env, postgres, redis_server, smtp_server, tmp_path):
     yield stack
     for worker in stack.workers:
         worker.stop()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request, tmp_path) -> str:
+    """A database of the test's own: a new one in the session's PostgreSQL (other tests see
+    no trace of it), or an SQLite file."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    postgres = request.getfixturevalue("postgres")
+    name = f"test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres.url.replace("postgres://", "postgresql://")) as conn:
+        conn.autocommit = True
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres.url.rpartition("/")[0] + "/" + name

@@ -1,8 +1,9 @@
 """A broker that is down at the moment a request queues a task. Account mail: the reader's
 change is made and they are told so (no error page), and the mail is sent once Redis is
 back, exactly once however often it is queued. Staff's "send a digest now": a clear
-message that nothing was queued. Real gunicorn, Redis and Celery worker on SQLite; mail
-lands in the outbox folder."""
+message that nothing was queued. And many mails, each queued many times to several worker
+processes, are each sent once. Real gunicorn, Redis and Celery worker on PostgreSQL and
+SQLite; mail lands in the outbox folder."""
 
 from pathlib import Path
 
@@ -41,10 +42,22 @@ def redis():
     server.stop()
 
 
+MAILS = 40
+QUEUE_MANY = (
+    "from accounts.models import AccountMail, Subscriber; "
+    "from accounts.tasks import send_account_mail, queue_unsent_account_mail; "
+    "s = Subscriber.objects.create(email='many@example.org', status='active'); "
+    "ms = [AccountMail.objects.create(kind='email-changed', address=f'old{n}@example.org', "
+    f"subscriber=s) for n in range({MAILS})]; "
+    "[send_account_mail.delay(m.id) for _ in range(4) for m in ms]; "
+    "[queue_unsent_account_mail.delay() for _ in range(3)]"
+)
+
+
 @pytest.fixture
-def env(redis, tmp_path):
+def env(redis, database_url, tmp_path):
     env = django_env(
-        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        database_url=database_url,
         redis_url=redis.url,
         email_url=None,  # the outbox folder in ``tmp_path``
         var_dir=tmp_path,
@@ -136,3 +149,16 @@ def test_staff_are_told_when_a_digest_could_not_be_queued(redis, env):
 
     assert answer.status_code == 200, answer.status_code
     assert "The task queue did not answer, so no digest was queued" in answer.text
+
+
+def test_many_mails_each_queued_many_times_are_each_sent_once(redis, env, tmp_path):
+    outbox = Path(env["VAR_DIR"]) / "outbox"
+    worker = Worker(env, concurrency=4, log_path=tmp_path / "worker.log").start()
+    try:
+        manage(env, "shell", "-c", QUEUE_MANY)
+        wait_for(lambda: redis_idle(redis), timeout=120, what="the queued tasks to finish")
+    finally:
+        worker.stop()
+
+    sent = [len(list(outbox.glob(f"*-old{n}@example.org.eml"))) for n in range(MAILS)]
+    assert sent == [1] * MAILS

@@ -3,11 +3,9 @@ real requests to gunicorn: exactly one acts, on PostgreSQL and on SQLite, and no
 with a server error."""
 
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
 import pytest
 import requests
 
@@ -27,18 +25,8 @@ LINKS = {
 }
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def app_env(request, tmp_path):
-    if request.param == "postgresql":
-        # A database of its own in the session's PostgreSQL, so other tests see no trace.
-        postgres = request.getfixturevalue("postgres")
-        name = f"race_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(postgres.url.replace("postgres://", "postgresql://")) as conn:
-            conn.autocommit = True
-            conn.execute(f"CREATE DATABASE {name}")
-        database_url = postgres.url.rpartition("/")[0] + "/" + name
-    else:
-        database_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+@pytest.fixture
+def app_env(database_url, tmp_path):
     env = django_env(
         database_url=database_url,
         redis_url="",
