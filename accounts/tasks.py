@@ -1,5 +1,5 @@
-"""Celery tasks for account mail and admin actions: thin wrappers that take ids or an
-address and call a service, so the web request that queues them does no mail work.
+"""Celery tasks for account mail and admin actions: thin wrappers that take ids and call
+a service, so the web request that queues them does no mail work.
 Account mail the provider did not take ("not now": 429, 503, no connection) is sent
 again on the digests' retry schedule; mail that may have arrived is not. Each mail is
 stored with the request (``AccountMail``), so mail whose task the broker never took is
