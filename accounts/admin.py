@@ -120,9 +120,10 @@ class SubscriberAdmin(admin.ModelAdmin):
 @admin.register(AccountMail)
 class AccountMailAdmin(ReadOnlyAdmin):
     """Account mail of the last day: "waiting" is mail no worker has taken yet (the
-    broker was down, or the provider keeps saying "not now"); it is queued again."""
+    broker was down, or the provider keeps saying "not now"); it is tried again at its
+    next attempt."""
 
-    list_display = ["kind", "address", "created_at", "taken"]
+    list_display = ["kind", "address", "created_at", "taken", "next_attempt_at"]
     list_filter = ["kind", ("claimed_at", admin.EmptyFieldListFilter)]
     search_fields = ["address"]
 

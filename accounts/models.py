@@ -167,7 +167,10 @@ class AccountMail(models.Model):
     """Account mail a request asked for, stored in the request's own transaction (an
     outbox): the mail is sent even when the broker did not take the task queued at the
     commit, and once however often it is queued, as a worker claims it with a conditional
-    UPDATE (``claimed_at``) before sending (see ``services.account_mail_send``)."""
+    UPDATE (``claimed_at``) before sending (see ``services.account_mail_send``). Mail the
+    provider did not take waits for its task's retry at ``next_attempt_at``; the minute's
+    sweep queues again only mail whose next attempt is overdue, so an outage is met with one
+    chain of retries per mail, not one more for every minute it lasts."""
 
     class Kind(models.TextChoices):
         CONFIRM = "confirm"
@@ -184,6 +187,12 @@ class AccountMail(models.Model):
     )
     created_at = models.DateTimeField(default=now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        default=now,
+        db_index=True,
+        help_text="When a queued task is due to try it: the request, or the retry of a "
+        '"not now" from the provider.',
+    )
 
     def __str__(self):
         return f"{self.kind} mail #{self.id}"

@@ -320,9 +320,10 @@ def subscriber_from_settings_link(*, token: str) -> Subscriber:
 
 
 def account_mail_unsent_ids(*, before: datetime) -> list[int]:
-    """Account mail asked for before ``before`` that no worker has claimed, oldest first."""
+    """Account mail no worker has claimed whose next attempt was due before ``before``,
+    oldest first."""
     return list(
-        AccountMail.objects.filter(claimed_at=None, created_at__lt=before)
+        AccountMail.objects.filter(claimed_at=None, next_attempt_at__lt=before)
         .order_by("created_at")
         .values_list("id", flat=True)
     )

@@ -56,11 +56,12 @@ def _queue_mail(kind: str, address: str, *, subscriber: Subscriber | None = None
     transaction.on_commit(queue_account_mail, robust=True)
 
 
-def account_mail_send(*, mail_id: int) -> None:
+def account_mail_send(*, mail_id: int, retry_in: float = 0) -> None:
     """Send a queued account mail once: a conditional UPDATE claims it first, so a task
     queued twice (at the commit and again, or redelivered) sends nothing the second time.
     A mail the provider did not take (MessageNotAccepted, raised again for the task to
-    retry) is released; one that may have arrived stays claimed, so no link comes twice."""
+    retry in ``retry_in`` seconds) is released until then; one that may have arrived stays
+    claimed, so no link comes twice."""
     if not AccountMail.objects.filter(id=mail_id, claimed_at=None).update(
         claimed_at=timezone.now()
     ):
@@ -78,21 +79,25 @@ def account_mail_send(*, mail_id: int) -> None:
         else:
             subscriber_send_email_changed(subscriber=mail.subscriber, old_email=mail.address)
     except MessageNotAccepted:
-        AccountMail.objects.filter(id=mail_id).update(claimed_at=None)
+        AccountMail.objects.filter(id=mail_id).update(
+            claimed_at=None, next_attempt_at=timezone.now() + timedelta(seconds=retry_in)
+        )
         raise
 
 
 def account_mail_queue_unsent(*, now: datetime) -> int:
     """Queue again the account mail no worker has claimed ``ACCOUNT_MAIL_QUEUE_AGAIN_AFTER``
-    seconds after its request (its task never reached the broker, or the provider kept
-    saying "not now"), and forget mail older than ``ACCOUNT_MAIL_KEPT``. Returns how many
-    were queued."""
+    seconds after its next attempt was due (its task never reached the broker, or the
+    provider said "not now" through every retry), and forget mail older than
+    ``ACCOUNT_MAIL_KEPT``. A mail queued again is next due now, so a queue that is slow to
+    reach it gets it again only once a while. Returns how many were queued."""
     AccountMail.objects.filter(
         created_at__lt=now - timedelta(seconds=settings.ACCOUNT_MAIL_KEPT)
     ).delete()
     unsent = selectors.account_mail_unsent_ids(
         before=now - timedelta(seconds=settings.ACCOUNT_MAIL_QUEUE_AGAIN_AFTER)
     )
+    AccountMail.objects.filter(id__in=unsent, claimed_at=None).update(next_attempt_at=now)
     for mail_id in unsent:
         tasks.send_account_mail.delay(mail_id)
     return len(unsent)

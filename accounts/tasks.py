@@ -8,6 +8,7 @@ queued again, and sent once however often it is queued."""
 from datetime import datetime
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
@@ -19,14 +20,29 @@ from . import services
 
 
 @shared_task(
-    autoretry_for=(MessageNotAccepted,),
+    bind=True,
     retry_backoff=settings.DIGEST_RETRY_BACKOFF,
     retry_backoff_max=settings.DIGEST_RETRY_BACKOFF_MAX,
     retry_jitter=True,
     max_retries=settings.DIGEST_MAX_RETRIES,
 )
-def send_account_mail(mail_id: int) -> None:
-    services.account_mail_send(mail_id=mail_id)
+def send_account_mail(self, mail_id: int) -> None:
+    """Celery's exponential backoff, with the time of the retry stored on the mail (the
+    sweep leaves it to the retry; after the last one it is due again at once)."""
+    retry_in = (
+        get_exponential_backoff_interval(
+            factor=self.retry_backoff,
+            retries=self.request.retries,
+            maximum=self.retry_backoff_max,
+            full_jitter=self.retry_jitter,
+        )
+        if self.request.retries < self.max_retries
+        else 0
+    )
+    try:
+        services.account_mail_send(mail_id=mail_id, retry_in=retry_in)
+    except MessageNotAccepted as exc:
+        raise self.retry(exc=exc, countdown=retry_in) from exc
 
 
 @shared_task

@@ -284,7 +284,8 @@ class PostmarkStandIn:
     ``error_rate`` 500 *after* taking the message (the sender cannot know; a retry would
     be a duplicate), and ``hang_rate`` accept the message and answer only after ``hang``
     seconds (beyond the sender's timeout). ``answer_next(status, accept=...)`` queues
-    answers for the next calls. Counts each recipient's accepted messages and the most
+    answers for the next calls; ``answer_all(status)`` gives every call ``status`` (an
+    outage) until ``answer_all(None)``. Counts each recipient's accepted messages and the most
     requests in flight at once.
     """
 
@@ -310,6 +311,7 @@ class PostmarkStandIn:
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._scripted = deque()
+        self._outage = None
         self.received = Counter()
         self.calls = self.in_flight = self.max_in_flight = 0
         self.server = _ManyConnections(("127.0.0.1", free_port()), self._handler())
@@ -334,6 +336,11 @@ class PostmarkStandIn:
         with self._lock:
             self._scripted.append((status, accept, delay))
 
+    def answer_all(self, status: int | None):
+        """Every call gets ``status`` (nothing taken) until ``answer_all(None)``."""
+        with self._lock:
+            self._outage = status
+
     @property
     def total(self) -> int:
         with self._lock:
@@ -343,6 +350,8 @@ class PostmarkStandIn:
         """(status, whether the message is kept, seconds before answering) of one call."""
         with self._lock:
             self.calls += 1
+            if self._outage is not None:
+                return self._outage, False, self.latency
             if self._scripted:
                 status, accept, delay = self._scripted.popleft()
                 return status, accept or status == 200, self.latency if delay is None else delay

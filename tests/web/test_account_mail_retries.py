@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AccountMail
-from accounts.services import account_mail_queue_unsent
+from accounts.services import account_mail_queue_unsent, account_mail_send
 from accounts.tasks import send_account_mail
+from digest.mail import MessageNotAccepted
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,35 @@ def test_mail_the_provider_refused_through_every_retry_is_sent_by_a_later_sweep(
     assert provider.received == {"reader@example.org": 1}
     sweep = settings.CELERY_BEAT_SCHEDULE["queue-unsent-account-mail"]
     assert sweep["task"] == "accounts.tasks.queue_unsent_account_mail"
+
+
+def test_the_sweep_leaves_a_refused_mail_to_its_retry_until_the_retry_is_overdue(
+    subscriber, provider, queued, settings
+):
+    provider.answer_next(429)
+    mail = AccountMail.objects.create(kind="signin", address="reader@example.org")
+    with pytest.raises(MessageNotAccepted):
+        account_mail_send(mail_id=mail.id, retry_in=600)  # the task retries in ten minutes
+
+    overdue = timedelta(seconds=600 + settings.ACCOUNT_MAIL_QUEUE_AGAIN_AFTER + 1)
+    assert account_mail_queue_unsent(now=timezone.now() + timedelta(minutes=9)) == 0
+    assert account_mail_queue_unsent(now=timezone.now() + overdue) == 1  # the retry was lost
+    queued.run()
+    assert provider.received == {"reader@example.org": 1}
+
+
+def test_a_mail_queued_again_is_not_queued_again_every_minute_while_the_queue_is_slow(
+    subscriber, provider, queued, settings
+):
+    AccountMail.objects.create(kind="signin", address="reader@example.org")
+    again = timedelta(seconds=settings.ACCOUNT_MAIL_QUEUE_AGAIN_AFTER + 1)
+    now = timezone.now() + again
+
+    assert account_mail_queue_unsent(now=now) == 1
+    assert account_mail_queue_unsent(now=now + timedelta(minutes=1)) == 0  # not run yet
+    assert account_mail_queue_unsent(now=now + again) == 1
+    queued.run()
+    assert (provider.calls, provider.received) == (1, {"reader@example.org": 1})
 
 
 def test_mail_older_than_a_day_is_forgotten(subscriber, provider, queued):
