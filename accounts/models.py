@@ -6,7 +6,7 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 from django.utils.timezone import now
 
 from .addresses import email_key
@@ -189,6 +189,7 @@ class AccountMail(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(
         default=now,
+        db_default=Now(),  # rows the release before this field wrote, during a deploy
         db_index=True,
         help_text="When a queued task is due to try it: the request, or the retry of a "
         '"not now" from the provider.',

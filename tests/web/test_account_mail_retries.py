@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AccountMail
@@ -117,6 +118,21 @@ def test_a_mail_queued_again_is_not_queued_again_every_minute_while_the_queue_is
     assert account_mail_queue_unsent(now=now + again) == 1
     queued.run()
     assert (provider.calls, provider.received) == (1, {"reader@example.org": 1})
+
+
+def test_mail_stored_by_the_release_before_next_attempts_were_kept_is_sent(
+    subscriber, provider, queued
+):
+    """During a deploy, web processes of the previous release still store account mail
+    without ``next_attempt_at``: the database fills it in, so the request does not fail."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_accountmail (kind, address, created_at) VALUES (%s, %s, %s)",
+            ["signin", "reader@example.org", timezone.now()],
+        )
+
+    assert sweep_later(queued) == 1
+    assert provider.received == {"reader@example.org": 1}
 
 
 def test_mail_older_than_a_day_is_forgotten(subscriber, provider, queued):
