@@ -1,7 +1,8 @@
 """Celery tasks for account mail and admin actions: thin wrappers that take ids and call
 a service, so the web request that queues them does no mail work.
 Account mail the provider did not take ("not now": 429, 503, no connection) is sent
-again on the digests' retry schedule; mail that may have arrived is not. Each mail is
+again on the digests' retry schedule, capped at ``ACCOUNT_MAIL_RETRY_BACKOFF_MAX``; mail
+that may have arrived is not. Each mail is
 stored with the request (``AccountMail``), so mail whose task the broker never took is
 queued again, and sent once however often it is queued."""
 
@@ -22,7 +23,7 @@ from . import services
 @shared_task(
     bind=True,
     retry_backoff=settings.DIGEST_RETRY_BACKOFF,
-    retry_backoff_max=settings.DIGEST_RETRY_BACKOFF_MAX,
+    retry_backoff_max=settings.ACCOUNT_MAIL_RETRY_BACKOFF_MAX,
     retry_jitter=True,
     max_retries=settings.DIGEST_MAX_RETRIES,
 )

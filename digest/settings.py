@@ -249,9 +249,14 @@ ACCOUNT_SIGNIN_MAX_AGE = env.int("ACCOUNT_SIGNIN_MAX_AGE", default=7 * 24 * 3600
 # The settings link in every digest opens the account settings (not export or delete) as
 # often as wanted for this long: four weeks, so a weekly reader's last digests all work.
 ACCOUNT_SETTINGS_LINK_MAX_AGE = env.int("ACCOUNT_SETTINGS_LINK_MAX_AGE", default=28 * 24 * 3600)
-# Account mail no worker has claimed this many seconds after its request is queued again
-# (the broker may have been down when the request committed); after a day it is dropped.
+# Account mail no worker has claimed this many seconds after its next attempt was due is
+# queued again (the broker may have been down when the request committed, or the provider
+# said "not now" through every retry); after a day it is dropped.
 ACCOUNT_MAIL_QUEUE_AGAIN_AFTER = env.int("ACCOUNT_MAIL_QUEUE_AGAIN_AFTER", default=120)
+# Account mail the provider did not take is tried again on the digests' backoff, but at
+# most this many seconds apart: a reader waits for a sign-in link, so once an outage ends
+# it arrives within minutes (on the digests' schedule the sixth retry waits up to 32 min).
+ACCOUNT_MAIL_RETRY_BACKOFF_MAX = env.int("ACCOUNT_MAIL_RETRY_BACKOFF_MAX", default=300)
 ACCOUNT_MAIL_KEPT = 24 * 3600
 # Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")

@@ -68,7 +68,7 @@ def test_an_outage_is_not_made_worse_by_sweeps_and_each_mail_arrives_once(
         ANYMAIL_POSTMARK_SERVER_TOKEN="stand-in",
         ANYMAIL_REQUESTS_TIMEOUT=2,
         DIGEST_RETRY_BACKOFF=1,
-        DIGEST_RETRY_BACKOFF_MAX=2,
+        ACCOUNT_MAIL_RETRY_BACKOFF_MAX=2,
         DIGEST_MAX_RETRIES=RETRIES,
         ACCOUNT_MAIL_QUEUE_AGAIN_AFTER=1,
         LOG_LEVEL="WARNING",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import AccountMail
 from accounts.services import account_mail_queue_unsent, account_mail_send
 from accounts.tasks import send_account_mail
+from digest.celery import app as celery_app
 from digest.mail import MessageNotAccepted
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,27 @@ def test_a_mail_queued_again_is_not_queued_again_every_minute_while_the_queue_is
     assert account_mail_queue_unsent(now=now + again) == 1
     queued.run()
     assert (provider.calls, provider.received) == (1, {"reader@example.org": 1})
+
+
+def test_a_link_refused_late_in_its_retries_is_tried_again_within_minutes(
+    subscriber, provider, settings, monkeypatch
+):
+    """Late in a chain, the digests' backoff waits up to half an hour; a reader waiting for
+    a sign-in link should get it minutes after an outage ends."""
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)  # as a worker
+    mail = AccountMail.objects.create(kind="signin", address="reader@example.org")
+    last_retry = settings.DIGEST_MAX_RETRIES - 1
+    waits = []
+    for _ in range(20):
+        provider.answer_next(429)  # then 200, from the retry
+        refused_at = timezone.now()
+        assert send_account_mail.apply(args=[mail.id], retries=last_retry).successful()
+        mail.refresh_from_db()
+        waits.append((mail.next_attempt_at - refused_at).total_seconds())
+        AccountMail.objects.filter(id=mail.id).update(claimed_at=None)
+
+    assert provider.received == {"reader@example.org": 20}
+    assert max(waits) <= settings.ACCOUNT_MAIL_RETRY_BACKOFF_MAX == 300
 
 
 def test_mail_stored_by_the_release_before_next_attempts_were_kept_is_sent(
