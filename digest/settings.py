@@ -24,6 +24,23 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
+
+def _number(name: str, default: int | float, *, least: int | float) -> int | float:
+    """The number in ``name`` (an int, or a float when ``default`` is one), refused at start
+    when it is not one or is below ``least``: a zero batch size, a negative timeout or
+    "30s" (which django-environ's own float parsing reads as 30) fails here, loudly, not
+    at the first tick."""
+    raw = env.str(name, default="").strip()
+    try:
+        value = type(default)(raw) if raw else default
+    except ValueError:
+        kind = "a number" if isinstance(default, float) else "a whole number"
+        raise environ.ImproperlyConfigured(f"{name} must be {kind}, not {raw!r}") from None
+    if value < least:
+        raise environ.ImproperlyConfigured(f"{name} must be {least} or more, not {value}")
+    return value
+
+
 APP_ENV = env.str("APP_ENV", default="development")
 if APP_ENV not in ("development", "production"):
     raise environ.ImproperlyConfigured(
@@ -199,7 +216,7 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain http
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_SECONDS = _number("SECURE_HSTS_SECONDS", 365 * 24 * 3600, least=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     if not SECURE_HSTS_PRELOAD:
@@ -217,7 +234,7 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="digest.mail.OutboxEmailBackend")
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_TIMEOUT = _number("EMAIL_TIMEOUT", 30, least=1)
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in env.ENVIRON.items()
@@ -243,20 +260,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DIGEST_LIST_ID = env.str("DIGEST_LIST_ID", default="Daily paper digest <digest.localhost>")
 
 # --- Subscriber links and abuse limits --------------------------------------------------
-ACCOUNT_CONFIRM_MAX_AGE = env.int("ACCOUNT_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+ACCOUNT_CONFIRM_MAX_AGE = _number("ACCOUNT_CONFIRM_MAX_AGE", 3 * 24 * 3600, least=1)
 # Sign-in links work once, for this long.
-ACCOUNT_SIGNIN_MAX_AGE = env.int("ACCOUNT_SIGNIN_MAX_AGE", default=7 * 24 * 3600)
+ACCOUNT_SIGNIN_MAX_AGE = _number("ACCOUNT_SIGNIN_MAX_AGE", 7 * 24 * 3600, least=1)
 # The settings link in every digest opens the account settings (not export or delete) as
 # often as wanted for this long: four weeks, so a weekly reader's last digests all work.
-ACCOUNT_SETTINGS_LINK_MAX_AGE = env.int("ACCOUNT_SETTINGS_LINK_MAX_AGE", default=28 * 24 * 3600)
+ACCOUNT_SETTINGS_LINK_MAX_AGE = _number("ACCOUNT_SETTINGS_LINK_MAX_AGE", 28 * 24 * 3600, least=1)
 # Account mail no worker has claimed this many seconds after its next attempt was due is
 # queued again (the broker may have been down when the request committed, or the provider
 # said "not now" through every retry); after a day it is dropped.
-ACCOUNT_MAIL_QUEUE_AGAIN_AFTER = env.int("ACCOUNT_MAIL_QUEUE_AGAIN_AFTER", default=120)
+ACCOUNT_MAIL_QUEUE_AGAIN_AFTER = _number("ACCOUNT_MAIL_QUEUE_AGAIN_AFTER", 120, least=0)
 # Account mail the provider did not take is tried again on the digests' backoff, but at
 # most this many seconds apart: a reader waits for a sign-in link, so once an outage ends
 # it arrives within minutes (on the digests' schedule the sixth retry waits up to 32 min).
-ACCOUNT_MAIL_RETRY_BACKOFF_MAX = env.int("ACCOUNT_MAIL_RETRY_BACKOFF_MAX", default=300)
+ACCOUNT_MAIL_RETRY_BACKOFF_MAX = _number("ACCOUNT_MAIL_RETRY_BACKOFF_MAX", 300, least=0)
 ACCOUNT_MAIL_KEPT = 24 * 3600
 # Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
 ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
@@ -271,48 +288,48 @@ SEARCH_RATE_PER_IP = env.str("SEARCH_RATE_PER_IP", default="30/m")
 ADMIN_LOGIN_RATE = env.str("ADMIN_LOGIN_RATE", default="10/h")
 
 # --- Digest and ranking ----------------------------------------------------------------
-DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
-DIGEST_CANDIDATE_DAYS = env.int("DIGEST_CANDIDATE_DAYS", default=7)
+DIGEST_BATCH_SIZE = _number("DIGEST_BATCH_SIZE", 500, least=1)
+DIGEST_CANDIDATE_DAYS = _number("DIGEST_CANDIDATE_DAYS", 7, least=1)
 # A digest covers the papers since the reader's previous one, at most this many days back
 # (after a pause or a holiday it catches up with the best of those).
-DIGEST_CATCHUP_DAYS = env.int("DIGEST_CATCHUP_DAYS", default=14)
+DIGEST_CATCHUP_DAYS = _number("DIGEST_CATCHUP_DAYS", 14, least=1)
 # A paper is sent only if it matches this well (see digest.ranking.recommend).
-DIGEST_MIN_SCORE = env.float("DIGEST_MIN_SCORE", default=0.01)
-DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=900)
+DIGEST_MIN_SCORE = _number("DIGEST_MIN_SCORE", 0.01, least=0)
+DIGEST_CLAIM_TIMEOUT = _number("DIGEST_CLAIM_TIMEOUT", 900, least=1)
 # A batch with temporary delivery failures is retried after 60s, 120s, 240s... (capped).
-DIGEST_RETRY_BACKOFF = env.int("DIGEST_RETRY_BACKOFF", default=60)
-DIGEST_RETRY_BACKOFF_MAX = env.int("DIGEST_RETRY_BACKOFF_MAX", default=3600)
-DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=6)
+DIGEST_RETRY_BACKOFF = _number("DIGEST_RETRY_BACKOFF", 60, least=0)
+DIGEST_RETRY_BACKOFF_MAX = _number("DIGEST_RETRY_BACKOFF_MAX", 3600, least=0)
+DIGEST_MAX_RETRIES = _number("DIGEST_MAX_RETRIES", 6, least=0)
 # Messages a batch has in flight at once, each thread with its own SMTP connection or
 # HTTP session. Measured (make bench-run ESP_LATENCY_MS=150 N=10000: Postmark stand-in at
 # 150 +- 50 ms, 1% 429, 1% 503, 2 worker processes, 2 cores): 32 -> 166 msg/s, 64 -> 189
 # (before rendering ahead); with rendering ahead and cheaper messages, 64 -> 213 msg/s.
 # A kill interrupts up to this many digests a process (their outcome is unknown).
-DIGEST_SEND_CONCURRENCY = env.int("DIGEST_SEND_CONCURRENCY", default=64)
+DIGEST_SEND_CONCURRENCY = _number("DIGEST_SEND_CONCURRENCY", 64, least=1)
 # Messages per second across all workers (a counter in Redis); 0 = no limit.
-DIGEST_SEND_RATE = env.int("DIGEST_SEND_RATE", default=0)
-RANKING_CHUNK_SIZE = env.int("RANKING_CHUNK_SIZE", default=20000)
+DIGEST_SEND_RATE = _number("DIGEST_SEND_RATE", 0, least=0)
+RANKING_CHUNK_SIZE = _number("RANKING_CHUNK_SIZE", 20000, least=1)
 # Threads of the sparse product (sparse_dot_topn); 1 = sequential.
-RANKING_THREADS = env.int("RANKING_THREADS", default=2)
+RANKING_THREADS = _number("RANKING_THREADS", 2, least=1)
 # Small priors nudging the order (a paper's score is multiplied by 1 + weight * prior,
 # each prior 0-1): upvotes where the source gives them, and recency of publication.
 # Off by default: on the 30-persona dev set every cross-validation fold chose 0 for both
 # (make bench-quality); 0.05 / 0.02 changed nDCG@10 by less than 0.001.
-RANKING_POPULARITY_WEIGHT = env.float("RANKING_POPULARITY_WEIGHT", default=0.0)
-RANKING_RECENCY_WEIGHT = env.float("RANKING_RECENCY_WEIGHT", default=0.0)
+RANKING_POPULARITY_WEIGHT = _number("RANKING_POPULARITY_WEIGHT", 0.0, least=0)
+RANKING_RECENCY_WEIGHT = _number("RANKING_RECENCY_WEIGHT", 0.0, least=0)
 # How much a near-duplicate of a paper already in the digest is demoted (0 = not at all).
-RANKING_DIVERSITY = env.float("RANKING_DIVERSITY", default=0.5)
+RANKING_DIVERSITY = _number("RANKING_DIVERSITY", 0.5, least=0)
 # The shared paper index (digest.index_store): one directory per version, memory-mapped by
 # every web and worker process (a shared volume in compose). Its vocabulary and IDF come
 # from the papers ingested in the last INDEX_WINDOW_DAYS; older papers leave the index.
 INDEX_DIR = Path(env.str("INDEX_DIR", default=str(VAR_DIR / "index")))
-INDEX_WINDOW_DAYS = env.int("INDEX_WINDOW_DAYS", default=365)
+INDEX_WINDOW_DAYS = _number("INDEX_WINDOW_DAYS", 365, least=1)
 # A batch that finds no index yet (first start) waits this many seconds and tries again.
-INDEX_WAIT_SECONDS = env.int("INDEX_WAIT_SECONDS", default=300)
+INDEX_WAIT_SECONDS = _number("INDEX_WAIT_SECONDS", 300, least=0)
 # Digests (and their items) older than this many days are deleted by a daily task.
-DIGEST_RETENTION_DAYS = env.int("DIGEST_RETENTION_DAYS", default=365)
+DIGEST_RETENTION_DAYS = _number("DIGEST_RETENTION_DAYS", 365, least=1)
 # "More / less like this" links in digests stay valid this many seconds (60 days).
-FEEDBACK_LINK_MAX_AGE = env.int("FEEDBACK_LINK_MAX_AGE", default=60 * 24 * 3600)
+FEEDBACK_LINK_MAX_AGE = _number("FEEDBACK_LINK_MAX_AGE", 60 * 24 * 3600, least=1)
 
 # --- Paper sources -----------------------------------------------------------------------
 # Base URLs default to the real services; point them at a mirror or a recording server.
@@ -320,21 +337,21 @@ ARXIV_API_URL = env.str("ARXIV_API_URL", default="https://export.arxiv.org/api/q
 ARXIV_RSS_URL = env.str("ARXIV_RSS_URL", default="https://rss.arxiv.org/rss/")
 DAILY_PAPERS_URL = env.str("DAILY_PAPERS_URL", default="https://huggingface.co/api/daily_papers")
 ARXIV_CATEGORIES = env.list("ARXIV_CATEGORIES", default=["cs.LG", "cs.CL", "cs.CV"])
-ARXIV_PAGE_SIZE = env.int("ARXIV_PAGE_SIZE", default=100)
+ARXIV_PAGE_SIZE = _number("ARXIV_PAGE_SIZE", 100, least=1)
 # arXiv asks for at most one request every 3 seconds.
-ARXIV_REQUEST_INTERVAL = env.float("ARXIV_REQUEST_INTERVAL", default=3.0)
+ARXIV_REQUEST_INTERVAL = _number("ARXIV_REQUEST_INTERVAL", 3.0, least=0)
 # What the hourly ingest task runs, in order (see digest.sources.SOURCES).
 INGEST_SOURCES = env.list("INGEST_SOURCES", default=["arxiv", "arxiv-rss", "daily-papers"])
 # How far back a source's first run (no cursor, no --since) reaches.
-INGEST_FIRST_RUN_DAYS = env.int("INGEST_FIRST_RUN_DAYS", default=2)
-INGEST_TIMEOUT = env.float("INGEST_TIMEOUT", default=30.0)
-INGEST_RETRIES = env.int("INGEST_RETRIES", default=4)
-INGEST_RETRY_BACKOFF = env.float("INGEST_RETRY_BACKOFF", default=3.0)
+INGEST_FIRST_RUN_DAYS = _number("INGEST_FIRST_RUN_DAYS", 2, least=1)
+INGEST_TIMEOUT = _number("INGEST_TIMEOUT", 30.0, least=0.1)
+INGEST_RETRIES = _number("INGEST_RETRIES", 4, least=0)
+INGEST_RETRY_BACKOFF = _number("INGEST_RETRY_BACKOFF", 3.0, least=0)
 # A source's answer is read up to this size, then refused. The largest expected is the RSS
 # feed of the default three categories on a busy day: ~2,000 items of ~2 KB (the recorded
 # items are 0.9 KB with 250-character abstracts; real ones average ~1,200) = ~4 MB; an
 # arXiv API page of 100 entries is ~0.25 MB. 16 MB leaves 4x headroom.
-INGEST_MAX_RESPONSE_BYTES = env.int("INGEST_MAX_RESPONSE_BYTES", default=16 * 1024 * 1024)
+INGEST_MAX_RESPONSE_BYTES = _number("INGEST_MAX_RESPONSE_BYTES", 16 * 1024 * 1024, least=1)
 INGEST_CONTACT_EMAIL = env.str("INGEST_CONTACT_EMAIL", default="digest@localhost")
 INGEST_USER_AGENT = env.str(
     "INGEST_USER_AGENT",
@@ -353,8 +370,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task a dead worker took but never acknowledged goes back to the queue after the
 # visibility timeout; workers look for such tasks every CELERY_UNACKED_RESTORE_INTERVAL s.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=60),
+    "visibility_timeout": _number("CELERY_VISIBILITY_TIMEOUT", 3600, least=1),
+    "unacked_restore_interval": _number("CELERY_UNACKED_RESTORE_INTERVAL", 60, least=1),
     "unacked_restore_throttle": 1,
 }
 CELERY_TASK_SERIALIZER = "json"
@@ -363,10 +380,10 @@ CELERY_TIMEZONE = "UTC"
 # Beat notes each tick for /healthz (digest.health); it wakes at least every 300 s (Celery's
 # longest sleep), so 15 minutes of silence means three missed wake-ups: a stalled beat.
 CELERY_BEAT_SCHEDULER = "digest.celery:HeartbeatScheduler"
-BEAT_MAX_SILENCE = env.int("BEAT_MAX_SILENCE", default=15 * 60)
+BEAT_MAX_SILENCE = _number("BEAT_MAX_SILENCE", 15 * 60, least=1)
 # /healthz answers from a process's last check for this long (digest.health): a check pings
 # the workers; the compose health check polls every 30 s.
-HEALTHZ_REUSE_SECONDS = env.int("HEALTHZ_REUSE_SECONDS", default=10)
+HEALTHZ_REUSE_SECONDS = _number("HEALTHZ_REUSE_SECONDS", 10, least=0)
 CELERY_BEAT_SCHEDULE = {
     # Ingest first, then rank and send: the digest tick runs a quarter hour later.
     "ingest-papers": {"task": "digest.tasks.ingest_papers", "schedule": crontab(minute=0)},

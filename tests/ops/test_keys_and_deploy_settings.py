@@ -39,6 +39,22 @@ def test_production_refuses_a_short_or_known_key(key, run_python):
     assert "SECRET_KEY must be a long random string" in done.stderr
 
 
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("DIGEST_BATCH_SIZE", "0", "DIGEST_BATCH_SIZE must be 1 or more, not 0"),
+        ("DIGEST_MAX_RETRIES", "-1", "DIGEST_MAX_RETRIES must be 0 or more, not -1"),
+        ("RANKING_THREADS", "1.5", "RANKING_THREADS must be a whole number, not '1.5'"),
+        ("INGEST_TIMEOUT", "30s", "INGEST_TIMEOUT must be a number, not '30s'"),
+    ],
+)
+def test_a_number_setting_that_cannot_work_is_refused_at_start(name, value, message, run_python):
+    done = run_python(*PRINT_KEY, **{name: value})
+
+    assert done.returncode != 0
+    assert message in done.stderr
+
+
 def test_development_without_a_key_makes_a_random_one_and_keeps_it(run_python, tmp_path):
     first = run_python(*PRINT_KEY)
     second = run_python(*PRINT_KEY)
