@@ -99,21 +99,7 @@ class Postgres:
             "-E",
             "UTF8",
         )
-        options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        self._run(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "start",
-        )
+        self._pg_ctl_start()
         self._run(
             str(PG_BIN / "createdb"),
             "-h",
@@ -133,6 +119,31 @@ class Postgres:
         with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
             cursor = conn.execute(query, params or None)
             return cursor.fetchall() if cursor.description else []
+
+    def restart(self, down: float = 0.0):
+        """Stop the server as a crash would (every connection dropped, no clean shutdown)
+        and start it again after ``down`` seconds, on the same port and data."""
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        time.sleep(down)
+        self._pg_ctl_start()
+        return self
+
+    def _pg_ctl_start(self):
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.dir / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
 
     def cpu_seconds(self) -> float:
         """CPU time of the server and its backends so far."""

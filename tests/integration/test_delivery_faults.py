@@ -2,7 +2,8 @@
 Postmark stand-in (and, in some trials, the SMTP sink): claim and visibility timeouts
 shorter than a batch (so live batches are redelivered and their claims contested), the
 worker's process group or one pool process SIGKILLed at a random moment, Redis stopped and
-started again empty. Whatever happens, no reader gets two digests; a reader without one
+started again empty, PostgreSQL stopped as in a crash (every connection dropped) and
+started again. Whatever happens, no reader gets two digests; a reader without one
 has their digest marked interrupted, at most one message in flight per killed process's
 thread; the database and the runs' counts agree with what the provider received.
 
@@ -195,6 +196,12 @@ def test_no_reader_ever_gets_two_digests_whatever_fails(
             time.sleep(rng.uniform(0, 1.5))
             redis_server.restart(down=rng.uniform(0, 0.5))
             faults.append("redis restart")
+        if rng.random() < 0.2:
+            time.sleep(rng.uniform(0, 1.5))
+            stack.postgres.restart(down=rng.uniform(0, 0.5))
+            # A message in flight when its outcome could not be stored stays "sending".
+            killed_threads += PROCESSES * CONCURRENCY
+            faults.append("postgres restart")
         digests, worker, replaced = trial.settle(worker)
         if replaced:
             killed_threads += replaced * PROCESSES * CONCURRENCY
