@@ -12,10 +12,13 @@ from digest.ranking import LIKED_PREFIX, PARTLY_PREFIX, interest_parts
 register = template.Library()
 
 
-class Reasons(NamedTuple):
-    keywords: list[str]
-    partly: list[str]
-    liked: list[str]
+class Clause(NamedTuple):
+    """One clause of a paper's "Why:" line: its words ("matches") and what they name,
+    interests as the reader typed them or, when ``liked``, liked papers by short title."""
+
+    lead: str
+    items: list[str]
+    liked: bool = False
 
 
 SHORT_TITLE_WORDS = 8
@@ -29,17 +32,29 @@ def short_title(title: str) -> str:
 
 
 @register.filter
-def reasons(terms: list[str] | None) -> Reasons:
-    """Split a paper's reasons into the interests it matches, those it matches only part
-    of, and the liked papers it is close to (by short title)."""
+def reasons(terms: list[str] | None) -> list[Clause]:
+    """A paper's reasons as the clauses of its "Why:" line, in order: the interests it
+    matches, those it matches only part of, and the liked papers it is close to; "matches
+    your interests" when there is none. Templates only mark them up and join them with
+    "; " (web pages, and the HTML and text emails read the same)."""
     terms = terms or []
-    return Reasons(
-        keywords=[t for t in terms if not t.startswith((LIKED_PREFIX, PARTLY_PREFIX))],
-        partly=[t.removeprefix(PARTLY_PREFIX) for t in terms if t.startswith(PARTLY_PREFIX)],
-        liked=[
-            short_title(t.removeprefix(LIKED_PREFIX)) for t in terms if t.startswith(LIKED_PREFIX)
-        ],
-    )
+    clauses = [
+        Clause("matches", [t for t in terms if not t.startswith((LIKED_PREFIX, PARTLY_PREFIX))]),
+        Clause(
+            "partly matches",
+            [t.removeprefix(PARTLY_PREFIX) for t in terms if t.startswith(PARTLY_PREFIX)],
+        ),
+        Clause(
+            "close to",
+            [
+                short_title(t.removeprefix(LIKED_PREFIX))
+                for t in terms
+                if t.startswith(LIKED_PREFIX)
+            ],
+            liked=True,
+        ),
+    ]
+    return [c for c in clauses if c.items] or [Clause("matches your interests", [])]
 
 
 @register.filter
