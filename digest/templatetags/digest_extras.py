@@ -1,5 +1,6 @@
 """Template helpers for digests: readable reasons, and the account page's ratings."""
 
+import functools
 from typing import NamedTuple
 
 from django import template
@@ -17,7 +18,7 @@ class Clause(NamedTuple):
     interests as the reader typed them or, when ``liked``, liked papers by short title."""
 
     lead: str
-    items: list[str]
+    items: tuple[str, ...]
     liked: bool = False
 
 
@@ -32,29 +33,37 @@ def short_title(title: str) -> str:
 
 
 @register.filter
-def reasons(terms: list[str] | None) -> list[Clause]:
+def reasons(terms: list[str] | None) -> tuple[Clause, ...]:
     """A paper's reasons as the clauses of its "Why:" line, in order: the interests it
     matches, those it matches only part of, and the liked papers it is close to; "matches
     your interests" when there is none. Templates only mark them up and join them with
     "; " (web pages, and the HTML and text emails read the same)."""
-    terms = terms or []
-    clauses = [
-        Clause("matches", [t for t in terms if not t.startswith((LIKED_PREFIX, PARTLY_PREFIX))]),
+    return _clauses(tuple(terms or ()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clauses(terms: tuple[str, ...]) -> tuple[Clause, ...]:
+    """(Remembered: the text and HTML bodies ask for each paper's, and readers of the same
+    interests share them.)"""
+    clauses = (
+        Clause(
+            "matches", tuple(t for t in terms if not t.startswith((LIKED_PREFIX, PARTLY_PREFIX)))
+        ),
         Clause(
             "partly matches",
-            [t.removeprefix(PARTLY_PREFIX) for t in terms if t.startswith(PARTLY_PREFIX)],
+            tuple(t.removeprefix(PARTLY_PREFIX) for t in terms if t.startswith(PARTLY_PREFIX)),
         ),
         Clause(
             "close to",
-            [
+            tuple(
                 short_title(t.removeprefix(LIKED_PREFIX))
                 for t in terms
                 if t.startswith(LIKED_PREFIX)
-            ],
+            ),
             liked=True,
         ),
-    ]
-    return [c for c in clauses if c.items] or [Clause("matches your interests", [])]
+    )
+    return tuple(c for c in clauses if c.items) or (Clause("matches your interests", ()),)
 
 
 @register.filter
