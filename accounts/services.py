@@ -89,8 +89,9 @@ def account_mail_queue_unsent(*, now: datetime) -> int:
     """Queue again the account mail no worker has claimed ``ACCOUNT_MAIL_QUEUE_AGAIN_AFTER``
     seconds after its next attempt was due (its task never reached the broker, or the
     provider said "not now" through every retry), and forget mail older than
-    ``ACCOUNT_MAIL_KEPT``. A mail queued again is next due now, so a queue that is slow to
-    reach it gets it again only once a while. Returns how many were queued."""
+    ``ACCOUNT_MAIL_KEPT``. A mail queued again is next due now, so while workers are slow
+    to reach it, it is queued again once every ``ACCOUNT_MAIL_QUEUE_AGAIN_AFTER``, not every
+    minute. Returns how many were queued."""
     AccountMail.objects.filter(
         created_at__lt=now - timedelta(seconds=settings.ACCOUNT_MAIL_KEPT)
     ).delete()

@@ -2,9 +2,9 @@
 a service, so the web request that queues them does no mail work.
 Account mail the provider did not take ("not now": 429, 503, no connection) is sent
 again on the digests' retry schedule, capped at ``ACCOUNT_MAIL_RETRY_BACKOFF_MAX``; mail
-that may have arrived is not. Each mail is
-stored with the request (``AccountMail``), so mail whose task the broker never took is
-queued again, and sent once however often it is queued."""
+that may have arrived is not. Each mail is stored with the request (``AccountMail``), so
+mail whose task the broker never took is queued again, and sent once however often it is
+queued."""
 
 from datetime import datetime
 
