@@ -182,10 +182,11 @@ page shows the reader."""
 
 SPELLING_LOOKUPS = 8
 """Words of a text no paper uses that are looked up as possible misspellings (see
-``PaperIndex.unknown_words``); the rest are taken for words no paper uses. A lookup scans
-the vocabulary's words of one initial: 8 ms each at 10,000 such words (a 200-character
-search of 40 new four-letter words took 320 ms), and a text with more unknown words than
-this holds no typo to mend."""
+``PaperIndex.unknown_words``); the rest are taken for words no paper uses. A lookup runs
+difflib on the vocabulary's words of one initial whose letters could come close enough:
+0.5 ms at 12,000 such words (11 ms with difflib on all of them; a sign-up of 30 interests
+of 8 unknown words each took 129 ms against 2.7 s), and a text with more unknown words
+than this holds no typo to mend."""
 
 SPELLINGS_KEPT = 4096
 """Lookups of unknown words an index keeps (see ``PaperIndex.unknown_words``): a bound,
@@ -390,6 +391,16 @@ class Analyzer:
     def __call__(self, text: str) -> list[str]:
         stems, whole = self._analyze(text)
         return stems + whole + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+
+def _letter_counts(words: Sequence[str]) -> np.ndarray:
+    """Words x 27: how often each of a-z occurs in each word, and any other letter (so
+    that letters two words share are never undercounted)."""
+    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    letter = np.where((codes >= 97) & (codes <= 122), codes - 97, 26)
+    word = np.repeat(np.arange(len(words)), [len(w) for w in words])
+    counts = np.bincount(word * 27 + letter, minlength=len(words) * 27)
+    return counts.reshape(len(words), 27).astype(np.uint16)
 
 
 def _is_kept(word: str) -> bool:
@@ -725,20 +736,32 @@ class PaperIndex:
 
         @lru_cache(maxsize=SPELLINGS_KEPT)
         def probable_word(word: str) -> str | None:
-            words = self._words_by_initial.get(word[0], ())
-            close = difflib.get_close_matches(word, words, 1, SPELLING_CUTOFF)
+            words, letters, lengths = self._words_by_initial.get(word[0], ((), None, None))
+            if not words:
+                return None
+            # difflib's own first filter (its quick_ratio: the letters two words share, as
+            # a share of their lengths) for all the words of the initial at once: what it
+            # drops could never reach the cutoff, so the answer is difflib's own.
+            shared = np.minimum(letters, _letter_counts([word])[0]).sum(axis=1)
+            close_enough = 2 * shared >= SPELLING_CUTOFF * (lengths + len(word))
+            candidates = [words[i] for i in np.flatnonzero(close_enough)]
+            close = difflib.get_close_matches(word, candidates, 1, SPELLING_CUTOFF)
             return close[0] if close else None
 
         return probable_word
 
     @cached_property
-    def _words_by_initial(self) -> dict[str, list[str]]:
-        """The readable words of the vocabulary (not pairs), by first letter."""
+    def _words_by_initial(self) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:
+        """The readable words of the vocabulary (not pairs) by first letter, with their
+        letter counts (see ``_letter_counts``) and lengths."""
         by_initial = defaultdict(list)
         for term in self.terms.tolist():
             if term.isalpha():
                 by_initial[term[0]].append(term)
-        return dict(by_initial)
+        return {
+            initial: (words, _letter_counts(words), np.asarray([len(w) for w in words]))
+            for initial, words in by_initial.items()
+        }
 
     def expanded(self, phrase: str) -> str:
         """The phrase followed by the long form of each acronym in it the history defines."""

@@ -1,7 +1,9 @@
 import difflib
+import random
 import tracemalloc
+from collections import defaultdict
 
-from digest.ranking import SPELLING_LOOKUPS
+from digest.ranking import SPELLING_CUTOFF, SPELLING_LOOKUPS
 
 from .conftest import rank, titles
 
@@ -89,3 +91,30 @@ def test_a_text_of_many_unknown_words_looks_up_only_its_first_few(sample_index, 
 
     assert len(calls) == SPELLING_LOOKUPS and len(unknown) == 42
     assert unknown["segmentaton"] == "segmentation" and unknown["difusion"] is None
+
+
+def test_the_word_suggested_is_the_one_difflib_finds_among_all_words_of_its_initial(
+    sample_index,
+):
+    # Lookups skip the words whose letters could never make them close enough; that must
+    # never change a suggestion (900 typos: a letter dropped, added or doubled).
+    by_initial = defaultdict(list)
+    for term in sample_index.terms.tolist():
+        if term.isalpha():
+            by_initial[term[0]].append(term)
+    rng = random.Random(0)
+    typos = []
+    for word in rng.sample([w for w in sample_index.terms.tolist() if w.isalpha()], 300):
+        i = rng.randrange(1, len(word))
+        typos += [word[:i] + word[i + 1 :], word[:i] + rng.choice("aeiosty") + word[i:]]
+        typos.append(word[:i] + word[i] + word[i:])
+
+    suggested = {}
+    for typo in typos:
+        suggested |= sample_index.unknown_words(typo)
+    assert len(suggested) > 300 and sum(1 for s in suggested.values() if s) > 100
+    for typo, probably in suggested.items():
+        if len(typo) < 4:
+            continue  # too short to tell a typo by: no lookup
+        best = difflib.get_close_matches(typo, by_initial[typo[0]], 1, SPELLING_CUTOFF)
+        assert probably == (best[0] if best else None), typo
