@@ -6,4 +6,5 @@ class DigestConfig(AppConfig):
     verbose_name = "Papers and digests"
 
     def ready(self):
-        from . import webhooks  # noqa: F401  (connects the anymail tracking receiver)
+        # Registers the system checks; connects the anymail tracking receiver.
+        from . import checks, webhooks  # noqa: F401

@@ -116,9 +116,21 @@ def database_url(request, tmp_path) -> str:
     no trace of it), or an SQLite file."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    postgres = request.getfixturevalue("postgres")
+    return request.getfixturevalue("new_database")()
+
+
+@pytest.fixture
+def new_database(postgres):
+    """Makes a new database in the session's PostgreSQL, with the given ``SET`` clauses
+    ("synchronous_commit TO on"), and gives its URL."""
+    return lambda *settings: _create_database(postgres, *settings)
+
+
+def _create_database(postgres, *settings: str) -> str:
     name = f"test_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(postgres.url.replace("postgres://", "postgresql://")) as conn:
         conn.autocommit = True
         conn.execute(f"CREATE DATABASE {name}")
+        for setting in settings:
+            conn.execute(f"ALTER DATABASE {name} SET {setting}")
     return postgres.url.rpartition("/")[0] + "/" + name
