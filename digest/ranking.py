@@ -758,8 +758,9 @@ class PaperIndex:
         for term in self.terms.tolist():
             if term.isalpha():
                 by_initial[term[0]].append(term)
+        letters = {initial: _letter_counts(words) for initial, words in by_initial.items()}
         return {
-            initial: (words, _letter_counts(words), np.asarray([len(w) for w in words]))
+            initial: (words, letters[initial], letters[initial].sum(axis=1))
             for initial, words in by_initial.items()
         }
 
