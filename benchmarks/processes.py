@@ -347,6 +347,16 @@ class PostmarkStandIn:
         with self._lock:
             self._scripted.append((status, accept, delay))
 
+    @property
+    def email_settings(self) -> dict[str, str]:
+        """The environment that sends a project process's mail here, through anymail's
+        Postmark backend."""
+        return {
+            "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+            "ANYMAIL_POSTMARK_API_URL": self.url,
+            "ANYMAIL_POSTMARK_SERVER_TOKEN": "stand-in",
+        }
+
     def answer_all(self, status: int | None):
         """Every call gets ``status`` (nothing taken) until ``answer_all(None)``."""
         with self._lock:

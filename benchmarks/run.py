@@ -134,11 +134,7 @@ def main():
             error_rate=args.esp_500,
         ).start()
         email_url = None
-        settings |= {
-            "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
-            "ANYMAIL_POSTMARK_API_URL": sink.url,
-            "ANYMAIL_POSTMARK_SERVER_TOKEN": "stand-in",
-        }
+        settings |= sink.email_settings
         print(
             f"provider mode: {latency * 1000:.0f} ± {jitter * 1000:.0f} ms, "
             f"{args.esp_5xx:.1%} 503, {args.esp_429:.1%} 429, {args.esp_500:.1%} 500"

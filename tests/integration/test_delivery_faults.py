@@ -73,12 +73,7 @@ def envs(base_env, provider, smtp_server):
         "LOG_LEVEL": "WARNING",
     }
     through_provider = {k: v for k, v in base_env.items() if k != "EMAIL_URL"}
-    through_provider |= short | {
-        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
-        "ANYMAIL_POSTMARK_API_URL": provider.url,
-        "ANYMAIL_POSTMARK_SERVER_TOKEN": "stand-in",
-        "ANYMAIL_REQUESTS_TIMEOUT": "1",
-    }
+    through_provider |= short | provider.email_settings | {"ANYMAIL_REQUESTS_TIMEOUT": "1"}
     return {"provider": through_provider, "smtp": base_env | short}
 
 

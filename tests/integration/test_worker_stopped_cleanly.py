@@ -20,14 +20,16 @@ def provider():
 
 
 def test_a_worker_told_to_stop_interrupts_nothing_and_the_next_one_sends_the_rest(stack, provider):
-    stack.env = {k: v for k, v in stack.env.items() if k != "EMAIL_URL"} | {
-        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
-        "ANYMAIL_POSTMARK_API_URL": provider.url,
-        "ANYMAIL_POSTMARK_SERVER_TOKEN": "stand-in",
-        "DIGEST_BATCH_SIZE": "30",  # one batch, two messages at a time: about 15 s
-        "DIGEST_SEND_CONCURRENCY": "2",
-        "DIGEST_CLAIM_TIMEOUT": "60",  # nothing is left for a takeover to find
-    }
+    without_smtp = {k: v for k, v in stack.env.items() if k != "EMAIL_URL"}
+    stack.env = (
+        without_smtp
+        | provider.email_settings
+        | {
+            "DIGEST_BATCH_SIZE": "30",  # one batch, two messages at a time: about 15 s
+            "DIGEST_SEND_CONCURRENCY": "2",
+            "DIGEST_CLAIM_TIMEOUT": "60",  # nothing is left for a takeover to find
+        }
+    )
     emails = stack.seed(READERS)
     worker = stack.worker()
     stack.tick()
