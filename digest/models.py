@@ -182,6 +182,7 @@ class Rating(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscriber", "paper"], name="one_rating_per_paper"),
         ]
+        indexes = [models.Index(fields=["subscriber", "created_at"], name="rating_reader_created")]
 
     def __str__(self):
         return f"{self.subscriber} {'+' if self.value > 0 else '-'} {self.paper}"

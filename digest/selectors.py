@@ -231,10 +231,10 @@ def recommendations_for(
 
     ``subscribers`` must come with ``interests`` prefetched. Papers already sent to a
     subscriber are never picked again; their ratings move their profile ("more / less
-    like this"; ratings of papers that left the index window, a year old at least, are
-    left out). Papers ingested after the index was built are vectorized with its
-    vocabulary. Costs three queries however many subscribers and however long the
-    history. Raises ``IndexNotReady`` before the first index is built.
+    like this"; only ratings made within the index window are read). Papers ingested after
+    the index was built are vectorized with its vocabulary. Costs three queries however
+    many subscribers and however long the history. Raises ``IndexNotReady`` before the
+    first index is built.
     """
     data = corpus()
     if data.index is None:
@@ -262,10 +262,14 @@ def recommendations_for(
     ).values_list("digest__subscriber_id", "paper_id")
     row_of_candidate = dict(zip(paper_ids[candidates].tolist(), candidates.tolist(), strict=True))
     seen = [(row_of[sid], row_of_candidate[paper_id]) for sid, paper_id in sent]
+    # A rating is made after its paper is ingested, so only ratings made within the index
+    # window can be of papers in the index: with the (subscriber, created_at) index this
+    # reads at most a window of each reader's ratings, however long they have rated.
     rated = list(
-        Rating.objects.filter(subscriber__in=list(row_of)).values_list(
-            "subscriber_id", "paper_id", "value", "created_at"
-        )
+        Rating.objects.filter(
+            subscriber__in=list(row_of),
+            created_at__gte=now - timedelta(days=settings.INDEX_WINDOW_DAYS),
+        ).values_list("subscriber_id", "paper_id", "value", "created_at")
     )
     rated_ids = np.asarray(sorted({r[1] for r in rated}), dtype=np.int64)
     rated_rows = _rows_of(paper_ids, rated_ids)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Subscriber
 from digest import selectors
-from digest.models import DigestItem, Rating
+from digest.models import DigestItem, Paper, Rating
 from digest.ranking import FLOOR
 from digest.services import digest_send_batch, rating_record
 
@@ -127,3 +127,25 @@ def test_it_lets_an_old_rating_pull_less_than_a_fresh_one(reader, first_digest):
 
     old = [p.paper_id for p in _next_picks(reader, now)]
     assert _closeness(old, liked) < _closeness(fresh, liked)
+
+
+def test_it_reads_only_the_ratings_made_within_the_index_window(reader, first_digest):
+    """Years of a reader's ratings of papers long out of the index are not read each day:
+    a batch's ratings query costs a window of ratings, not the reader's whole history."""
+    now = timezone.now()
+    rating_record(subscriber=reader, paper=first_digest[0].paper, value=1)
+    two_years_ago = now - timedelta(days=730)
+    for n in range(30):
+        old = Paper.objects.create(
+            source="test", external_id=f"2211.{n:05d}", title=f"An old paper {n}", abstract="."
+        )
+        Paper.objects.filter(id=old.id).update(ingested_at=two_years_ago)
+        Rating.objects.create(subscriber=reader, paper=old, value=1, created_at=two_years_ago)
+
+    with CaptureQueriesContext(connection) as queries:
+        _next_picks(reader, now)
+
+    [ratings_query] = [q["sql"] for q in queries.captured_queries if "digest_rating" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(ratings_query)
+        assert len(cursor.fetchall()) == 1
