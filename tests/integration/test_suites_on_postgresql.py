@@ -2,8 +2,8 @@
 over-long value (which once lost a whole ingest file) or a NUL character (which a stranger
 can put in any URL); which enforces the unique address when a reader moves their mail
 to an address that has its own subscription; where account mail is claimed once by a
-conditional UPDATE; and where the index build streams the papers
-through a server-side cursor while it fits them."""
+conditional UPDATE; where the index build streams the papers through a server-side cursor
+while it fits them; and where a batch reads its readers' recent ratings by their index."""
 
 import subprocess
 import sys
@@ -24,9 +24,9 @@ pytestmark = pytest.mark.integration
             "tests/web/test_change_address.py",
             "tests/web/test_account_mail_retries.py",
         ],
-        ["tests/index"],
+        ["tests/index", "tests/feedback/test_feedback_moves_ranking.py"],
     ],
-    ids=["ingest", "web", "index"],
+    ids=["ingest", "web", "ranking"],
 )
 def test_the_suite_passes_on_postgresql(suite, postgres, tmp_path):
     env = django_env(
