@@ -1,6 +1,6 @@
 import pytest
 
-from digest.ranking import LIKED_PREFIX, PaperIndex, Profiles, recommend
+from digest.ranking import LIKED_PREFIX, LIKES_BRINGING_IN, PaperIndex, Profiles, recommend
 
 from .conftest import rank, titles
 
@@ -75,6 +75,33 @@ def test_a_paper_close_to_a_liked_one_comes_in_named_after_it():
     assert titles(before) == [DETECTION]
     assert titles(after) == [DETECTION, close]
     assert after[1][2] == [LIKED_PREFIX + liked_title]
+
+
+@pytest.mark.parametrize("newer_likes", [LIKES_BRINGING_IN - 1, LIKES_BRINGING_IN])
+def test_only_the_newest_likes_bring_papers_in(newer_likes):
+    liked_title = "Streaming speech recognition with transducers"
+    close = "Transducers for streaming speech recognition on phones"
+    others = [(f"Rainfall forecast number {n}", "Rain in one city.") for n in range(newer_likes)]
+    index = PaperIndex.fit(
+        [
+            (liked_title, "Low latency speech recognition of streaming audio."),
+            (close, "Streaming speech recognition with small transducers."),
+            (DETECTION, "An end-to-end object detection model with a transformer decoder."),
+            *others,
+        ]
+    )
+    liked = index.titles.index(liked_title)
+    newer = [index.titles.index(title) for title, _ in others]
+
+    ranked = rank(
+        index,
+        [("object detection", False)],
+        seen=[liked, *newer],
+        feedback=[(liked, 1, 30), *[(row, 1, 1) for row in newer]],
+    )
+
+    # Ten newer likes leave the old one pulling the profile but bringing nothing in.
+    assert (close in titles(ranked)) == (newer_likes < LIKES_BRINGING_IN)
 
 
 def test_a_liked_paper_no_longer_a_candidate_brings_in_nothing_unlike_it(index):
