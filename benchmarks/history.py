@@ -3,8 +3,8 @@
 Synthesizes a year on a throw-away PostgreSQL: ``--papers`` papers of real text (the
 sample corpus's titles and abstract sentences recombined, as ``make bench-rank`` does)
 ingested evenly over 365 days, ``--readers`` readers with the judged personas' interests
-and, for each of them, a digest of 10 papers every day of the year (bulk-loaded with
-COPY). Then it measures, on this machine:
+and, for each of them, a digest of 10 papers every day of the year and a rating every
+other day (bulk-loaded with COPY). Then it measures, on this machine:
 
 - the index build at day 365 (``manage.py build_index``'s work, a process of its own):
   time and that process's own peak RSS;
@@ -104,15 +104,22 @@ def _load_papers(connection, titles, abstracts, start: datetime, ids: range, per
         )
 
 
+RATED_EVERY_DAYS = 2
+"""Each reader rates the first paper of every other digest (a like, one in five a dislike):
+182 ratings a year, an active reader's."""
+
+
 def _load_history(connection, readers: list[int], first_day: datetime, per_day: float):
-    """For every reader, a sent digest of 10 of the papers of the day before, days 1 to 364."""
+    """For every reader, a sent digest of 10 of the papers of the day before, days 1 to 364,
+    and a rating every ``RATED_EVERY_DAYS`` days."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM digest_digest")
         next_id = cursor.fetchone()[0] + 1
     rng = np.random.default_rng(1)
-    digests, items = [], []
+    digests, items, ratings = [], [], []
     for day in range(DAYS - 1):
         at = (first_day + timedelta(days=day, hours=1)).isoformat()
+        rated_at = (first_day + timedelta(days=day, hours=9)).isoformat()
         edition = (first_day + timedelta(days=day)).date()
         first, count = int(np.ceil(day * per_day)), int(per_day)
         starts = rng.integers(0, count, len(readers))
@@ -122,6 +129,9 @@ def _load_history(connection, readers: list[int], first_day: datetime, per_day: 
                 f"{next_id}\t{first + 1 + (start + k) % count}\t{k + 1}\t0.5\t[]\n"
                 for k in range(ITEMS_PER_DIGEST)
             )
+            if (reader + day) % RATED_EVERY_DAYS == 0:
+                value = -1 if (reader + day) % 5 == 0 else 1
+                ratings.append(f"{reader}\t{first + 1 + start % count}\t{value}\t{rated_at}\n")
             next_id += 1
         if len(items) > 2_000_000 or day == DAYS - 2:
             _copy(
@@ -132,7 +142,10 @@ def _load_history(connection, readers: list[int], first_day: datetime, per_day: 
                 digests,
             )
             _copy(connection, "digest_digestitem", "digest_id, paper_id, rank, score, terms", items)
-            digests, items = [], []
+            _copy(
+                connection, "digest_rating", "subscriber_id, paper_id, value, created_at", ratings
+            )
+            digests, items, ratings = [], [], []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('digest_digest', 'id'), "
@@ -361,15 +374,16 @@ def main():
 
         # The rest of the year, and a digest a day for every reader.
         with connection.cursor() as cursor:  # the papers again, with the year's dates
-            for table in ("digest_digestitem", "digest_digest", "digest_paper"):
+            for table in ("digest_rating", "digest_digestitem", "digest_digest", "digest_paper"):
                 cursor.execute(f"DELETE FROM {table}")
         start = first_day - timedelta(days=1)
         _load_papers(raw, titles, abstracts, start, range(args.papers), per_day)
         _load_history(raw, readers, first_day, per_day)
         items = postgres.sql("SELECT count(*) FROM digest_digestitem")[0][0]
+        ratings = postgres.sql("SELECT count(*) FROM digest_rating")[0][0]
         print(
-            f"synthesized {args.papers} papers, {len(readers)} readers, {items} digest items "
-            f"in {time.perf_counter() - t0:.0f}s",
+            f"synthesized {args.papers} papers, {len(readers)} readers, {items} digest items, "
+            f"{ratings} ratings in {time.perf_counter() - t0:.0f}s",
             flush=True,
         )
 
@@ -384,7 +398,8 @@ def main():
         prune_day_s, pruned, prune_none_s = _prune(first_day)
         load = os.getloadavg()[0]
         print(
-            f"bench-history: {args.papers} papers, {len(readers)} readers, {items} digest items; "
+            f"bench-history: {args.papers} papers, {len(readers)} readers, {items} digest items, "
+            f"{ratings} ratings; "
             f"index build {build_s:.1f}s peak {build_mib:.0f} MiB; "
             f"load {loaded['seconds']:.2f}s +{loaded['mib']:.0f} MiB; "
             f"batch of {len(batch)} day 1 {day_one:.2f}s, day 365 {day_365:.2f}s "
