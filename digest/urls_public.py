@@ -31,5 +31,6 @@ urlpatterns = [
     path("feed/<slug:token>/", reader_feed, name="feed"),
     path("account/feed/reset/", views.feed_reset, name="feed_reset"),
     path("account/ratings/<int:paper_id>/undo/", views.rating_undo, name="rating_undo"),
+    path("account/ratings/", views.ratings, name="ratings"),
     path("account/export/", views.export, name="export"),
 ]

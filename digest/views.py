@@ -25,6 +25,9 @@ from .models import Paper, Rating
 
 RATING_WORDS = {1: "more like this", -1: "less like this"}
 SEARCH_PAGE_SIZE = 20
+RATINGS_ON_ACCOUNT_PAGE = 10
+"""The account page lists the newest ratings, and links to all of them."""
+RATINGS_PER_PAGE = 50
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 SEARCH_QUERY_MAX = 200
 """Most characters of a search; one of at most ``PHRASE_MAX`` can be followed as an interest."""
@@ -206,10 +209,24 @@ def rating_set(request, subscriber, paper_id, value):
 @require_POST
 @subscriber_required
 def rating_undo(request, subscriber, paper_id):
-    """Undo from the account page's list of rated papers."""
+    """Undo from a list of rated papers; back to that list (``next``, a path of this site)."""
     if services.rating_undo(subscriber=subscriber, paper_id=paper_id):
         messages.success(request, "Your rating was removed.")
-    return redirect(reverse("accounts:account") + "#ratings")
+    target = request.POST.get("next", "")
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        target = reverse("accounts:account")
+    return redirect(f"{target.split('#')[0]}#ratings")
+
+
+@require_GET
+@never_cache
+@subscriber_required
+def ratings(request, subscriber):
+    """All the reader's ratings, newest first, a page at a time."""
+    page = Paginator(selectors.ratings_for(subscriber=subscriber), RATINGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "digest/ratings.html", {"subscriber": subscriber, "page": page})
 
 
 @require_POST

@@ -4,11 +4,13 @@ import functools
 from typing import NamedTuple
 
 from django import template
+from django.core.paginator import Paginator
 from django.urls import reverse
 
 from accounts import links
 from digest import selectors
 from digest.ranking import LIKED_PREFIX, PARTLY_PREFIX, interest_parts
+from digest.views import RATINGS_ON_ACCOUNT_PAGE
 
 register = template.Library()
 
@@ -89,7 +91,9 @@ def of_phrase(by_phrase: dict, phrase: str):
 
 @register.simple_tag
 def rated_papers(subscriber):
-    return selectors.ratings_for(subscriber=subscriber)
+    """The first page of the reader's ratings, newest first, as the account page shows them."""
+    ratings = selectors.ratings_for(subscriber=subscriber)
+    return Paginator(ratings, RATINGS_ON_ACCOUNT_PAGE).get_page(1)
 
 
 @register.simple_tag
