@@ -206,6 +206,7 @@ ADMIN_PAGES = {
     "subscribers": "/admin/accounts/subscriber/",
     "a subscriber": "/admin/accounts/subscriber/{reader}/change/",
     "ratings": "/admin/digest/rating/",
+    "ratings of a reader": "/admin/digest/rating/?q=reader1%40example.org",
 }
 """The staff's pages timed on day 365: the lists of the year's records and one of each."""
 

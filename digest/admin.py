@@ -175,7 +175,27 @@ class DigestRunAdmin(ReadOnlyAdmin):
 
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
+    """A year of ratings is millions of rows; the list reads them as the digests' list does
+    (newest first by id, a reader found by their exact address, counting only what a
+    filter or search keeps). Measured with bench-history (20,000 papers, 2,000 readers
+    rating every other day, 364,000 ratings): the list took 211 ms sorted by time with
+    every rating counted, against about 50 ms for the other lists."""
+
     list_display = ["subscriber", "paper", "value", "created_at"]
     list_filter = ["value"]
-    search_fields = ["subscriber__email", "paper__title"]
+    search_fields = ["subscriber__email"]  # see get_search_results
+    search_help_text = "A reader's exact address, or a paper's arXiv id."
     list_select_related = ["subscriber", "paper"]
+    ordering = ["-id"]
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        """A reader's ratings by their address, through the (subscriber, created_at)
+        index; else the ratings of a paper by its arXiv id."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        readers = list(Subscriber.objects.with_email(term).values_list("id", flat=True))
+        if readers:
+            return queryset.filter(subscriber_id__in=readers), False
+        return queryset.filter(paper__external_id=term), False

@@ -245,3 +245,18 @@ def test_the_digest_list_counts_papers_newest_first_and_finds_a_readers_digests(
     assert 'field-papers">3<' in rows[0] and 'field-papers">0<' in rows[1]
     assert by_message.split("<tbody>")[1].count("</tr>") == 1
     assert f"/{older.pk}/change/" in by_message
+
+
+@pytest.mark.django_db
+def test_ratings_are_found_by_a_readers_address_or_a_papers_arxiv_id(staff, subscriber):
+    other = Subscriber.objects.create(email="other@example.org")
+    conformer = Paper.objects.create(source="arxiv", title="Conformer", external_id="2005.08100")
+    whisper = Paper.objects.create(source="arxiv", title="Whisper", external_id="2212.04356")
+    Rating.objects.create(subscriber=subscriber, paper=conformer, value=1)
+    Rating.objects.create(subscriber=other, paper=whisper, value=-1)
+
+    by_address = staff.get(changelist(Rating), {"q": " Reader@Example.org "}).content.decode()
+    by_paper = staff.get(changelist(Rating), {"q": "2212.04356"}).content.decode()
+
+    assert "Conformer" in by_address and "Whisper" not in by_address
+    assert "Whisper" in by_paper and "Conformer" not in by_paper
