@@ -83,6 +83,7 @@ def synthetic_profiles(index: PaperIndex, n: int, n_papers: int, rng) -> Profile
         excludes=empty,
         seen=sp.csr_matrix((n, n_papers), dtype=bool),
         feedback=sp.csr_matrix((n, n_papers), dtype=np.float32),
+        bringing=sp.csr_matrix((n, n_papers), dtype=bool),
         limits=np.full(n, LIMIT, dtype=np.int64),
     )
 
