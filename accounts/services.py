@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from digest.emails import make_message
-from digest.mail import MessageNotAccepted, send_message
+from digest.mail import MessageNotAccepted, durable_commit, send_message
 
 from . import links, selectors, tasks
 from .addresses import mask_email
@@ -61,10 +61,12 @@ def account_mail_send(*, mail_id: int, retry_in: float = 0) -> None:
     queued twice (at the commit and again, or redelivered) sends nothing the second time.
     A mail the provider did not take (MessageNotAccepted, raised again for the task to
     retry in ``retry_in`` seconds) is released until then; one that may have arrived stays
-    claimed, so no link comes twice."""
-    if not AccountMail.objects.filter(id=mail_id, claimed_at=None).update(
-        claimed_at=timezone.now()
-    ):
+    claimed, so no link comes twice. The claim is committed durably (``durable_commit``)."""
+    with durable_commit():
+        claimed = AccountMail.objects.filter(id=mail_id, claimed_at=None).update(
+            claimed_at=timezone.now()
+        )
+    if not claimed:
         return
     mail = AccountMail.objects.select_related("subscriber").filter(id=mail_id).first()
     if mail is None:  # the subscriber deleted their account meanwhile

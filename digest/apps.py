@@ -6,5 +6,5 @@ class DigestConfig(AppConfig):
     verbose_name = "Papers and digests"
 
     def ready(self):
-        # Registers the system checks; connects the anymail tracking receiver.
-        from . import checks, webhooks  # noqa: F401
+        # Connects the anymail tracking receiver.
+        from . import webhooks  # noqa: F401

@@ -23,7 +23,7 @@ from accounts.models import Subscriber, new_feed_token
 
 from . import editions, index_store, selectors
 from .emails import make_message
-from .mail import Attempt, Failure, Sender
+from .mail import Attempt, Failure, Sender, durable_commit
 from .models import Digest, DigestItem, DigestRun, IngestRun, Paper, Rating
 from .ranking import PaperIndex
 from .sources import SOURCES
@@ -647,7 +647,8 @@ class _Delivery:
         return [sender.submit(e.message) if e.digest.id in held else None for e in group]
 
     def _fence(self, ids: list[int]) -> set[int]:
-        """Move ``ids`` from claimed-by-us to sending; the ids moved. One statement.
+        """Move ``ids`` from claimed-by-us to sending; the ids moved. One statement, committed
+        durably (``durable_commit``) before any of their messages goes out.
 
         Every third of ``DIGEST_CLAIM_TIMEOUT`` the same statement renews the lease of all
         this batch's digests, so a live batch is never taken over however long it runs.
@@ -666,7 +667,7 @@ class _Delivery:
         sending, claimed = Digest.Status.SENDING.value, Digest.Status.CLAIMED.value
         params = [*ids, sending, connection.ops.adapt_datetimefield_value(now), self.token]
         params += [claimed, sending] if renew else [claimed, *ids]
-        with connection.cursor() as cursor:
+        with durable_commit(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             returned = {row[0] for row in cursor.fetchall()}
         if renew:

@@ -3,9 +3,11 @@ Postmark stand-in (and, in some trials, the SMTP sink): claim and visibility tim
 shorter than a batch (so live batches are redelivered and their claims contested), the
 worker's process group or one pool process SIGKILLed at a random moment, Redis stopped and
 started again empty, PostgreSQL stopped as in a crash (every connection dropped) and
-started again. Whatever happens, no reader gets two digests; a reader without one
-has their digest marked interrupted, at most one message in flight per killed process's
-thread; the database and the runs' counts agree with what the provider received.
+started again, on a cluster that acknowledges commits before they are written
+(``synchronous_commit=off``, which only the durable commit of a claim withstands).
+Whatever happens, no reader gets two digests; a reader without one has their digest
+marked interrupted, at most one message in flight per killed process's thread; the
+database and the runs' counts agree with what the provider received.
 
 DELIVERY_FAULT_TRIALS (default 50) and DELIVERY_FAULT_SEED (default: random, printed)
 repeat a failing sequence.
@@ -47,17 +49,6 @@ def provider():
     ).start()
     yield stand_in
     stand_in.stop()
-
-
-@pytest.fixture
-def durable_commits(postgres):
-    """Commits that survive a crash, as production requires (digest.E001): the session's
-    cluster otherwise acknowledges them before they are written, for speed, and a crash
-    then undoes digests' "sending" marks (two readers got a second digest so)."""
-    database = postgres.url.rpartition("/")[2]
-    postgres.sql(f"ALTER DATABASE {database} SET synchronous_commit TO on")
-    yield
-    postgres.sql(f"ALTER DATABASE {database} RESET synchronous_commit")
 
 
 @pytest.fixture
@@ -161,7 +152,7 @@ class Trial:
 
 
 def test_no_reader_ever_gets_two_digests_whatever_fails(
-    stack, redis_server, provider, smtp_server, envs, durable_commits
+    stack, redis_server, provider, smtp_server, envs
 ):
     print(f"\ndelivery faults: seed {SEED}, {TRIALS} trials (DELIVERY_FAULT_SEED to repeat)")
     rng = random.Random(SEED)
