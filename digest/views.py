@@ -91,7 +91,7 @@ def _back_in_place(request, paper, value):
     for the page's script; None for a rating from an email link."""
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"paper": paper.id, "rating": value})
-    back = _next_at_paper(request, paper.id)
+    back = _back_to(request, f"paper-{paper.id}")
     return redirect(back) if back else None
 
 
@@ -187,13 +187,13 @@ def _feedback_page(request, token, paper, value, *, rating, undone=False):
     return render(request, "digest/feedback.html", context)
 
 
-def _next_at_paper(request, paper_id: int) -> str | None:
-    """The page a rate-in-place button was on (``next``, a path of this site only), at the
-    paper; None when there is no such page."""
+def _back_to(request, anchor: str) -> str | None:
+    """The page a button was on (``next``, a path of this site only), at ``anchor``; None
+    when there is no such page."""
     target = request.POST.get("next", "")
     if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return None
-    return f"{target.split('#')[0]}#paper-{paper_id}"
+    return f"{target.split('#')[0]}#{anchor}"
 
 
 @require_POST
@@ -202,7 +202,7 @@ def rating_set(request, subscriber, paper_id, value):
     """ "More / less like this" from a page of the site, for the signed-in reader."""
     paper = get_object_or_404(Paper, pk=paper_id)
     services.rating_record(subscriber=subscriber, paper=paper, value=value)
-    back = _next_at_paper(request, paper_id)
+    back = _back_to(request, f"paper-{paper_id}")
     return redirect(back or reverse("accounts:account") + f"#paper-{paper_id}")
 
 
@@ -212,10 +212,7 @@ def rating_undo(request, subscriber, paper_id):
     """Undo from a list of rated papers; back to that list (``next``, a path of this site)."""
     if services.rating_undo(subscriber=subscriber, paper_id=paper_id):
         messages.success(request, "Your rating was removed.")
-    target = request.POST.get("next", "")
-    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        target = reverse("accounts:account")
-    return redirect(f"{target.split('#')[0]}#ratings")
+    return redirect(_back_to(request, "ratings") or reverse("accounts:account") + "#ratings")
 
 
 @require_GET
