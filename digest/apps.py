@@ -6,5 +6,4 @@ class DigestConfig(AppConfig):
     verbose_name = "Papers and digests"
 
     def ready(self):
-        # Connects the anymail tracking receiver.
-        from . import webhooks  # noqa: F401
+        from . import webhooks  # noqa: F401  (connects the anymail tracking receiver)
