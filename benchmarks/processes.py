@@ -99,7 +99,7 @@ class Postgres:
             "-E",
             "UTF8",
         )
-        self._pg_ctl_start()
+        self._start()
         self._run(
             str(PG_BIN / "createdb"),
             "-h",
@@ -120,30 +120,33 @@ class Postgres:
             cursor = conn.execute(query, params or None)
             return cursor.fetchall() if cursor.description else []
 
+    def execute(self, *statements: str):
+        """Statements that cannot run in a transaction (CREATE DATABASE, ALTER SYSTEM), in
+        order."""
+        import psycopg
+
+        url = self.url.replace("postgres://", "postgresql://")
+        with psycopg.connect(url, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
     def restart(self, down: float = 0.0):
         """Stop the server as a crash would (every connection dropped, no clean shutdown)
         and start it again after ``down`` seconds, on the same port and data."""
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        self._pg_ctl("-m", "immediate", "stop")
         time.sleep(down)
-        self._pg_ctl_start()
+        self._start()
         return self
 
-    def _pg_ctl_start(self):
+    def _start(self):
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        self._run(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(self.dir / "data"),
-            "-o",
-            options,
-            "-l",
-            str(self.dir / "log"),
-            "-w",
-            "start",
-        )
+        self._pg_ctl("-o", options, "-l", str(self.dir / "log"), "-w", "start")
+
+    def _pg_ctl(self, *args: str):
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), *args)
 
     def cpu_seconds(self) -> float:
         """CPU time of the server and its backends so far."""
@@ -151,7 +154,7 @@ class Postgres:
         return cpu_seconds(int(postmaster))
 
     def stop(self):
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        self._pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -4,7 +4,6 @@ process itself stays on its SQLite test database and reads PostgreSQL with plain
 
 import uuid
 
-import psycopg
 import pytest
 
 from benchmarks.processes import (
@@ -121,16 +120,11 @@ def database_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def new_database(postgres):
-    """Makes a new database in the session's PostgreSQL, with the given ``SET`` clauses
-    ("synchronous_commit TO on"), and gives its URL."""
-    return lambda *settings: _create_database(postgres, *settings)
+    """Makes a new database in the session's PostgreSQL and gives its URL."""
 
+    def create() -> str:
+        name = f"test_{uuid.uuid4().hex[:8]}"
+        postgres.execute(f"CREATE DATABASE {name}")
+        return postgres.url.rpartition("/")[0] + "/" + name
 
-def _create_database(postgres, *settings: str) -> str:
-    name = f"test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres.url.replace("postgres://", "postgresql://")) as conn:
-        conn.autocommit = True
-        conn.execute(f"CREATE DATABASE {name}")
-        for setting in settings:
-            conn.execute(f"ALTER DATABASE {name} SET {setting}")
-    return postgres.url.rpartition("/")[0] + "/" + name
+    return create

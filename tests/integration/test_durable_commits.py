@@ -6,7 +6,6 @@ one an operator may choose), does not let the next run send the same mail again.
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from benchmarks.processes import django_env, manage, seed
@@ -26,16 +25,9 @@ print(AccountMail.objects.create(kind="signin", address="reader@example.org").id
 def slow_wal_writer(postgres):
     """Asynchronous commits stay unwritten for up to 10 s (the WAL writer's longest
     sleep), so a crash within that undoes them every time rather than by chance."""
-
-    def alter_system(setting: str):
-        with psycopg.connect(postgres.url.replace("postgres://", "postgresql://")) as conn:
-            conn.autocommit = True
-            conn.execute(f"ALTER SYSTEM {setting}")
-            conn.execute("SELECT pg_reload_conf()")
-
-    alter_system("SET wal_writer_delay = '10s'")
+    postgres.execute("ALTER SYSTEM SET wal_writer_delay = '10s'", "SELECT pg_reload_conf()")
     yield
-    alter_system("RESET wal_writer_delay")
+    postgres.execute("ALTER SYSTEM RESET wal_writer_delay", "SELECT pg_reload_conf()")
 
 
 @pytest.fixture
