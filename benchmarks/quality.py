@@ -174,37 +174,43 @@ PHRASINGS = {
 }
 """Other ways readers type the same interests: all in one phrase joined by "and" or by
 slashes, each asked for rather than named, or all in one sentence."""
+FIELDS = (2, 3, 5)
+"""Readers of several fields: how many personas' keywords one reader types together."""
 
 
-def two_field_readers(personas, qrels) -> tuple[list[dict], dict[str, dict[str, int]]]:
-    """Readers of two fields: each persona's keywords and exclusions with the next one's
-    (the last with the first), a paper graded by the better of its two grades."""
+def field_readers(personas, qrels, n_fields) -> tuple[list[dict], dict[str, dict[str, int]]]:
+    """Readers of ``n_fields`` fields: each persona's keywords and exclusions with the next
+    ones' (wrapping around), a paper graded by the best of its grades."""
     readers, grades = [], {}
-    for first, second in zip(personas, personas[1:] + personas[:1], strict=True):
-        pid = f"{first['id']}+{second['id']}"
+    for first in range(len(personas)):
+        fields = [personas[(first + i) % len(personas)] for i in range(n_fields)]
+        pid = "+".join(field["id"] for field in fields)
         readers.append(
             {
                 "id": pid,
-                "keywords": first["keywords"] + second["keywords"],
-                "exclude": first["exclude"] + second["exclude"],
-                "fields": (first["id"], second["id"]),
+                "keywords": [k for field in fields for k in field["keywords"]],
+                "exclude": [k for field in fields for k in field["exclude"]],
+                "fields": [field["id"] for field in fields],
             }
         )
-        one, other = qrels.get(first["id"], {}), qrels.get(second["id"], {})
-        grades[pid] = {key: max(one.get(key, 0), other.get(key, 0)) for key in {**one, **other}}
+        grades[pid] = {}
+        for field in fields:
+            for key, grade in qrels.get(field["id"], {}).items():
+                grades[pid][key] = max(grade, grades[pid].get(key, 0))
     return readers, grades
 
 
-def both_fields_covered(rankings: dict[str, list[str]], readers, qrels) -> int:
-    """How many two-field readers get, in their first ``SIZE``, a paper graded >= 1 for
-    each of their two fields."""
-    return sum(
-        all(
-            any(qrels.get(field, {}).get(key, 0) >= 1 for key in rankings[reader["id"]][:SIZE])
-            for field in reader["fields"]
+def fields_covered(rankings: dict[str, list[str]], readers, qrels) -> float:
+    """The mean share of a reader's fields with a paper graded >= 1 in their first ``SIZE``."""
+    shares = []
+    for reader in readers:
+        sent = rankings[reader["id"]][:SIZE]
+        shares.append(
+            np.mean(
+                [any(qrels.get(f, {}).get(key, 0) >= 1 for key in sent) for f in reader["fields"]]
+            )
         )
-        for reader in readers
-    )
+    return float(np.mean(shares))
 
 
 def scores(rankings: dict[str, list[str]], qrels) -> dict[str, dict[str, float]]:
@@ -649,15 +655,21 @@ def main(argv=None):
     }
     fewer = {n: ours_and_plain(lambda keywords, n=n: keywords[:n]) for n in (1, 2)}
     phrased = {name: ours_and_plain(phrasing) for name, phrasing in PHRASINGS.items()}
-    readers, reader_grades = two_field_readers(personas, qrels)
-    two_fields = {
-        "ours": ranker.rank(readers),
-        "tfidf": _top(readers, tfidf_similarity(corpus, readers), corpus),
-    }
-    two_field_ndcg = {name: scores(r, reader_grades)["nDCG@10"] for name, r in two_fields.items()}
-    two_field_below = sum(
-        two_field_ndcg["ours"][pid] < two_field_ndcg["tfidf"][pid] for pid in reader_grades
-    )
+    by_fields = {}
+    for n_fields in FIELDS:
+        readers, reader_grades = field_readers(personas, qrels, n_fields)
+        rankings = {
+            "ours": ranker.rank(readers),
+            "tfidf": _top(readers, tfidf_similarity(corpus, readers), corpus),
+        }
+        ndcg = {name: scores(r, reader_grades)["nDCG@10"] for name, r in rankings.items()}
+        by_fields[n_fields] = (
+            mean(ndcg["ours"]),
+            mean(ndcg["tfidf"]),
+            sum(ndcg["ours"][pid] < ndcg["tfidf"][pid] for pid in reader_grades),
+            fields_covered(rankings["ours"], readers, qrels),
+            fields_covered(rankings["tfidf"], readers, qrels),
+        )
     print(
         "spellings (each persona's keywords re-spelled one way), nDCG@10 and plain TF-IDF's: "
         + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in respelled.items())
@@ -668,12 +680,14 @@ def main(argv=None):
         + ", ".join(f"first {n} {ours:.3f} ({plain:.3f})" for n, (ours, plain) in fewer.items())
         + "\nphrasings (each persona's keywords typed another way; see PHRASINGS): "
         + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in phrased.items())
-        + f"\ntwo fields (each persona's keywords with the next one's, graded for either): "
-        f"{mean(two_field_ndcg['ours']):.3f} ({mean(two_field_ndcg['tfidf']):.3f}), "
-        f"{two_field_below}/{len(readers)} below plain TF-IDF; a paper of each field in the "
-        f"top {SIZE} for "
-        f"{both_fields_covered(two_fields['ours'], readers, qrels)}/{len(readers)} readers "
-        f"({both_fields_covered(two_fields['tfidf'], readers, qrels)})"
+        + "\nreaders of several fields (each persona's keywords with the next ones', graded "
+        f"for any), nDCG@10 and plain TF-IDF's, personas below it, and the share of fields "
+        f"with a paper in the top {SIZE}: "
+        + ", ".join(
+            f"{n} fields {ours:.3f} ({plain:.3f}), {below}/{len(personas)} below, each field "
+            f"{covered:.2f} ({plain_covered:.2f})"
+            for n, (ours, plain, below, covered, plain_covered) in by_fields.items()
+        )
     )
     feedback_points = [
         dict(zip(FEEDBACK_GRID, values, strict=True))
@@ -755,7 +769,8 @@ def main(argv=None):
         f"{subset_margin.mean():+.3f}, {by_subset[:, 3].mean():.1f} below; P@5 "
         f"{means['ours']['P@5']:.2f} R@20 {means['ours']['R@20']:.2f}; sent precision "
         f"{sent_precision:.2f} (tfidf {tfidf_precision:.2f}; daily {daily:.2f}, tfidf "
-        f"{tfidf_daily:.2f}); respelled "
+        f"{tfidf_daily:.2f}); {FIELDS[-1]} fields each {by_fields[FIELDS[-1]][3]:.2f} (tfidf "
+        f"{by_fields[FIELDS[-1]][4]:.2f}); respelled "
         f"min {min(ours for ours, _ in respelled.values()):.3f}, rephrased min "
         f"{min(ours for ours, _ in phrased.values()):.3f}; feedback "
         f"{after - before:+.3f}; one like replaces "
