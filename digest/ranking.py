@@ -84,7 +84,7 @@ Chosen with ``DISLIKE_WEIGHT`` by persona cross-validation of the feedback gain 
 bench-quality, mean over 2 to 8 papers rated, dislike weight 1.5): 0.5 / 0.4 / 0.3 / 0.2
 gain +0.045 / +0.067 / +0.071 / +0.065 nDCG@10 while one like replaces 1.2 / 1.3 / 1.4 /
 1.4 of ten papers (most 4 / 5 / 5 / 5); the folds pick 0.3 or 0.4, out of fold +0.067.
-Measured again at stop 28 (the same grid, today's ranking; count exponent 0.25): +0.035 /
+Measured again after the ranking's later changes (the same grid; count exponent 0.25): +0.035 /
 +0.045 / +0.053 / +0.045, one like replacing 1.2 / 1.3 / 1.3 / 1.4 (most 3 / 5 / 5 / 5);
 the folds pick 0.3 or 0.4, out of fold +0.037."""
 
@@ -141,10 +141,10 @@ DISLIKE_WEIGHT = 1.5
 cross-validation of the feedback gain (make bench-quality; mean over 2 to 8 papers rated,
 like weight 2): at a liked floor of 0.3, 0 / 0.5 / 1 / 1.5 / 2 gain +0.049 / +0.063 /
 +0.069 / +0.071 / +0.068, and every fold picks 1.5 (the former 0.25 gained +0.030 with
-five rated, 1.5 +0.052, both at a liked floor of 0.5). Measured again at stop 28 (count
-exponent 0.25): +0.037 / +0.046 / +0.052 / +0.053 / +0.049, the folds picking 1 or 1.5. A
-dislike only reorders: it brings nothing in, so it does not change how many slots one like
-changes."""
+five rated, 1.5 +0.052, both at a liked floor of 0.5). Measured again after the ranking's
+later changes (count exponent 0.25): +0.037 / +0.046 / +0.052 / +0.053 / +0.049, the folds
+picking 1 or 1.5. A dislike only reorders: it brings nothing in, so it does not change how
+many slots one like changes."""
 RATING_COUNT_EXPONENT = 0.25
 """The liked papers pull a profile by ``LIKE_WEIGHT`` times (their number to this power),
 as the disliked ones push by ``DISLIKE_WEIGHT`` times theirs: 0 is the Rocchio mean
@@ -153,7 +153,7 @@ value, so what one like changes does not move. Chosen by persona cross-validatio
 feedback gain (make bench-quality, mean over 2 to 8 papers rated, dislike weight 1.5,
 liked floor 0.3): 0 / 0.25 / 0.5 gain +0.074 / +0.079 / +0.076 and every fold picks
 0.25 (out of fold +0.075); five papers rated gain +0.078 / +0.084 / +0.087. Measured again
-at stop 28, after the ranking's later changes lifted the rest without ratings: +0.044 /
+after the ranking's later changes lifted the rest without ratings: +0.044 /
 +0.053 / +0.049, the folds picking 0.25 or 0.5; five papers rated gain +0.066 at 0.25."""
 RATED_PAPER_TERMS = 150
 """A rated paper moves a profile by its strongest terms only (weighted like a query;
