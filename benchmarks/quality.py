@@ -663,13 +663,13 @@ def main(argv=None):
             "tfidf": _top(readers, tfidf_similarity(corpus, readers), corpus),
         }
         ndcg = {name: scores(r, reader_grades)["nDCG@10"] for name, r in rankings.items()}
-        by_fields[n_fields] = (
-            mean(ndcg["ours"]),
-            mean(ndcg["tfidf"]),
-            sum(ndcg["ours"][pid] < ndcg["tfidf"][pid] for pid in reader_grades),
-            fields_covered(rankings["ours"], readers, qrels),
-            fields_covered(rankings["tfidf"], readers, qrels),
-        )
+        by_fields[n_fields] = {
+            "ours": mean(ndcg["ours"]),
+            "plain": mean(ndcg["tfidf"]),
+            "below": sum(ndcg["ours"][pid] < ndcg["tfidf"][pid] for pid in reader_grades),
+            "covered": fields_covered(rankings["ours"], readers, qrels),
+            "plain_covered": fields_covered(rankings["tfidf"], readers, qrels),
+        }
     print(
         "spellings (each persona's keywords re-spelled one way), nDCG@10 and plain TF-IDF's: "
         + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in respelled.items())
@@ -684,9 +684,9 @@ def main(argv=None):
         f"for any), nDCG@10 and plain TF-IDF's, personas below it, and the share of fields "
         f"with a paper in the top {SIZE}: "
         + ", ".join(
-            f"{n} fields {ours:.3f} ({plain:.3f}), {below}/{len(personas)} below, each field "
-            f"{covered:.2f} ({plain_covered:.2f})"
-            for n, (ours, plain, below, covered, plain_covered) in by_fields.items()
+            f"{n} fields {f['ours']:.3f} ({f['plain']:.3f}), {f['below']}/{len(personas)} "
+            f"below, each field {f['covered']:.2f} ({f['plain_covered']:.2f})"
+            for n, f in by_fields.items()
         )
     )
     feedback_points = [
@@ -761,6 +761,7 @@ def main(argv=None):
         f"{np.mean(replaced):.1f} (most {max(replaced)}) and brings in mean {np.mean(added):.1f} "
         f"(most {max(added)}; more than it replaces only where the floor left places empty)\n"
     )
+    most_fields = by_fields[FIELDS[-1]]
     print(
         f"quality: nDCG@10 {means['ours']['nDCG@10']:.3f} in-sample, {folds5.mean():.3f} "
         f"out-of-fold (tfidf {means['tfidf']['nDCG@10']:.3f}, bm25 "
@@ -769,8 +770,8 @@ def main(argv=None):
         f"{subset_margin.mean():+.3f}, {by_subset[:, 3].mean():.1f} below; P@5 "
         f"{means['ours']['P@5']:.2f} R@20 {means['ours']['R@20']:.2f}; sent precision "
         f"{sent_precision:.2f} (tfidf {tfidf_precision:.2f}; daily {daily:.2f}, tfidf "
-        f"{tfidf_daily:.2f}); {FIELDS[-1]} fields each {by_fields[FIELDS[-1]][3]:.2f} (tfidf "
-        f"{by_fields[FIELDS[-1]][4]:.2f}); respelled "
+        f"{tfidf_daily:.2f}); {FIELDS[-1]} fields each {most_fields['covered']:.2f} (tfidf "
+        f"{most_fields['plain_covered']:.2f}); respelled "
         f"min {min(ours for ours, _ in respelled.values()):.3f}, rephrased min "
         f"{min(ours for ours, _ in phrased.values()):.3f}; feedback "
         f"{after - before:+.3f}; one like replaces "
