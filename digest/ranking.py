@@ -1715,7 +1715,13 @@ def recommend(
     candidate_column = np.full(len(index), -1, dtype=np.int64)
     candidate_column[candidates] = np.arange(len(candidates))
 
-    counts, papers, scores, terms = [], [], [], []
+    # The picks go straight into arrays of the most there can be: joining a list of
+    # chunks at the end held every pick twice (bench-rank's peak RSS, 1,000,000 readers:
+    # 593 MB joined, 490 MB so).
+    indptr = np.zeros(len(profiles) + 1, dtype=np.int64)
+    paper = np.empty(int(profiles.limits.sum()), np.int32)
+    score = np.empty(len(paper), np.float32)
+    terms = []
     for start in range(0, len(profiles), chunk_size):
         stop = min(start + chunk_size, len(profiles))
         chunk_interests, limits = profiles.interests[start:stop], profiles.limits[start:stop]
@@ -1788,9 +1794,10 @@ def recommend(
             rows, cols, values = rows[keep], cols[keep], values[keep]
         values = values * (strongest * inverse_norms)[rows] * prior[cols]
         rows, cols, values = _best(rows, cols, values, limits, duplicates, diversity)
-        counts.append(np.bincount(rows, minlength=stop - start))
-        papers.append(candidates[cols].astype(np.int32))
-        scores.append(values)
+        counts = np.bincount(rows, minlength=stop - start)
+        indptr[start + 1 : stop + 1] = indptr[start] + np.cumsum(counts)
+        paper[indptr[start] : indptr[stop]] = candidates[cols]
+        score[indptr[start] : indptr[stop]] = values
         if explain:
             terms.extend(
                 _explain(
@@ -1803,13 +1810,10 @@ def recommend(
                 )
             )
 
-    indptr = np.zeros(len(profiles) + 1, dtype=np.int64)
-    if counts:
-        np.cumsum(np.concatenate(counts), out=indptr[1:])
     return Recommendations(
         indptr=indptr,
-        paper=np.concatenate(papers) if papers else np.zeros(0, np.int32),
-        score=np.concatenate(scores) if scores else np.zeros(0, np.float32),
+        paper=paper[: indptr[-1]],
+        score=score[: indptr[-1]],
         terms=terms if explain else None,
     )
 
