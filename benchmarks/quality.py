@@ -213,6 +213,19 @@ def fields_covered(rankings: dict[str, list[str]], readers, qrels) -> float:
     return float(np.mean(shares))
 
 
+def per_field_ndcg(rankings: dict[str, list[str]], readers, qrels) -> float:
+    """Intent-aware nDCG@10: each reader's ranking graded for each of its fields alone, the
+    mean over its fields, then over readers (each field counts, not only the best-matched)."""
+    by_field = {
+        f"{reader['id']}/{field}": rankings[reader["id"]]
+        for reader in readers
+        for field in reader["fields"]
+    }
+    grades = {f"{r['id']}/{field}": qrels.get(field, {}) for r in readers for field in r["fields"]}
+    ndcg = scores(by_field, grades)["nDCG@10"]
+    return float(np.mean([np.mean([ndcg[f"{r['id']}/{f}"] for f in r["fields"]]) for r in readers]))
+
+
 def scores(rankings: dict[str, list[str]], qrels) -> dict[str, dict[str, float]]:
     """Metric -> persona -> value."""
     return {
@@ -669,6 +682,8 @@ def main(argv=None):
             "below": sum(ndcg["ours"][pid] < ndcg["tfidf"][pid] for pid in reader_grades),
             "covered": fields_covered(rankings["ours"], readers, qrels),
             "plain_covered": fields_covered(rankings["tfidf"], readers, qrels),
+            "per_field": per_field_ndcg(rankings["ours"], readers, qrels),
+            "plain_per_field": per_field_ndcg(rankings["tfidf"], readers, qrels),
         }
     print(
         "spellings (each persona's keywords re-spelled one way), nDCG@10 and plain TF-IDF's: "
@@ -681,11 +696,13 @@ def main(argv=None):
         + "\nphrasings (each persona's keywords typed another way; see PHRASINGS): "
         + ", ".join(f"{name} {ours:.3f} ({plain:.3f})" for name, (ours, plain) in phrased.items())
         + "\nreaders of several fields (each persona's keywords with the next ones', graded "
-        f"for any), nDCG@10 and plain TF-IDF's, personas below it, and the share of fields "
-        f"with a paper in the top {SIZE}: "
+        f"for any), nDCG@10 and plain TF-IDF's, personas below it, the share of fields "
+        f"with a paper in the top {SIZE}, and nDCG@10 per field (graded for each field alone, "
+        "the mean over fields): "
         + ", ".join(
             f"{n} fields {f['ours']:.3f} ({f['plain']:.3f}), {f['below']}/{len(personas)} "
-            f"below, each field {f['covered']:.2f} ({f['plain_covered']:.2f})"
+            f"below, each field {f['covered']:.2f} ({f['plain_covered']:.2f}), per field "
+            f"{f['per_field']:.3f} ({f['plain_per_field']:.3f})"
             for n, f in by_fields.items()
         )
     )
