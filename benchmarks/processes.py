@@ -114,21 +114,23 @@ class Postgres:
 
     def sql(self, query: str, *params):
         """Rows of one query, run through psycopg (the test process stays on SQLite)."""
-        import psycopg
-
-        with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
+        with self._connect() as conn:
             cursor = conn.execute(query, params or None)
             return cursor.fetchall() if cursor.description else []
 
     def execute(self, *statements: str):
         """Statements that cannot run in a transaction (CREATE DATABASE, ALTER SYSTEM), in
         order."""
-        import psycopg
-
-        url = self.url.replace("postgres://", "postgresql://")
-        with psycopg.connect(url, autocommit=True) as conn:
+        with self._connect(autocommit=True) as conn:
             for statement in statements:
                 conn.execute(statement)
+
+    def _connect(self, autocommit: bool = False):
+        import psycopg
+
+        return psycopg.connect(
+            self.url.replace("postgres://", "postgresql://"), autocommit=autocommit
+        )
 
     def restart(self, down: float = 0.0):
         """Stop the server as a crash would (every connection dropped, no clean shutdown)
