@@ -142,7 +142,7 @@ cross-validation of the feedback gain (make bench-quality; mean over 2 to 8 pape
 like weight 2): at a liked floor of 0.3, 0 / 0.5 / 1 / 1.5 / 2 gain +0.049 / +0.063 /
 +0.069 / +0.071 / +0.068, and every fold picks 1.5 (the former 0.25 gained +0.030 with
 five rated, 1.5 +0.052, both at a liked floor of 0.5). Measured again after the ranking's
-later changes (count exponent 0.25): +0.037 / +0.046 / +0.052 / +0.053 / +0.049, the folds
+later changes (count exponent 0.25): +0.037 / +0.046 / +0.052 / +0.053 / +0.048, the folds
 picking 1 or 1.5. A dislike only reorders: it brings nothing in, so it does not change how
 many slots one like changes."""
 RATING_COUNT_EXPONENT = 0.25
@@ -154,7 +154,7 @@ feedback gain (make bench-quality, mean over 2 to 8 papers rated, dislike weight
 liked floor 0.3): 0 / 0.25 / 0.5 gain +0.074 / +0.079 / +0.076 and every fold picks
 0.25 (out of fold +0.075); five papers rated gain +0.078 / +0.084 / +0.087. Measured again
 after the ranking's later changes lifted the rest without ratings: +0.044 /
-+0.053 / +0.049, the folds picking 0.25 or 0.5; five papers rated gain +0.066 at 0.25."""
++0.053 / +0.051, the folds picking 0.25 or 0.5; five papers rated gain +0.066 at 0.25."""
 RATED_PAPER_TERMS = 150
 """A rated paper moves a profile by its strongest terms only (weighted like a query;
 measured: 100-200 beat 60 on the dev judgments' feedback gain, 2 to 8 papers rated)."""

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -124,7 +124,7 @@ def normalize_title(title: str) -> str:
 
 # TeX in titles and abstracts (arXiv's are written in it): math between single dollars, as
 # pandoc reads it (no space inside either dollar, no digit after the closing one, so "costs
-# $10 and $20" is no math), escaped characters and emphasis.
+# $10 and $20" is no math), escaped characters, emphasis and the text-mode TeX of names.
 _MATH = re.compile(r"(?<![\\$])\$(?=[^\s$])((?:[^$\\\n]|\\.){1,300}?)(?<=[^\s\\])\$(?!\d)")
 MATH_CHARS = 2000
 """Characters of math spans read as Unicode in one text; the spans past them stay TeX. An
@@ -140,6 +140,26 @@ _SPACED_MACRO = re.compile(r"(\\[A-Za-z]+) (?=\w)")
 _ESCAPED = re.compile(r"\\([%&_#$])")
 _EMPHASIS = re.compile(r"\\(?:emph|textit|textbf|texttt|textsc)\{([^{}\\]*)\}")
 _QUOTED = re.compile(r"``((?:[^`'\n]|'(?!')){1,300})''")
+_GREEK = (
+    "alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|"
+    "xi|pi|rho|sigma|tau|upsilon|phi|varphi|chi|psi|omega|Gamma|Delta|Theta|Lambda|Xi|Pi|Sigma|"
+    "Upsilon|Phi|Psi|Omega"
+)
+_ACCENTED = (
+    r"(?:['\"`^~=.](?:\{\\?[A-Za-z]\}|\\i(?:\{\}| (?=[A-Za-z])|(?![A-Za-z]))|[A-Za-z])"
+    r"|[cHvuk]\{\\?[A-Za-z]\})"
+)
+_TEXT_MACRO = re.compile(
+    rf"\{{\\(?:{_ACCENTED}|(?:{_GREEK}|ss|o|O|ae|AE|aa|AA|l|L)(?![A-Za-z]))\}}"  # {\'e} {\delta}
+    rf"|\\{_ACCENTED}"  # \'e \"{u} \H{o} \'{\i}
+    rf"|\\(?:{_GREEK})(?![A-Za-z])"  # \alpha
+    r"|\\(?:ss|o|O|ae|AE|aa|AA|l|L)\{\}"  # \o{}
+    r"|\\text(?:em|en)dash(?:\{\}| )?"  # a control word takes the space after it
+)
+"""TeX outside math that reads as a letter or a mark: accents ("Fr\\'echet", "Erd\\H{o}s"),
+Greek letters ("PIXART-{\\delta}"), special letters ("{\\o}") and "\\textemdash". Author macros
+("\\method") and anything else stay as written."""
+_URL = re.compile(r"\\url\{([^{}\s]{1,300})\}")
 
 
 @cache
@@ -159,10 +179,21 @@ def _math(match: re.Match) -> str:
     return text if text and ("%s" not in text or "%s" in tex) else match[0]
 
 
+@lru_cache(maxsize=4096)
+def _text_macro(tex: str) -> str:
+    """One ``_TEXT_MACRO`` as it reads ("\\'e" as "é"). The distinct ones are few: every
+    accent on every letter in each way of writing it (1,612) read in 0.22 s and then 0.7 ms;
+    20,000 of one in a text, 6 ms."""
+    return _latex().latex_to_text(tex)
+
+
 def readable(text: str) -> str:
     """``text`` with its TeX written as it reads: math spans in Unicode ("$\\infty$-Bench" as
     "∞-Bench", "$\\text{H}_2\\text{O}$" as "H₂O"), "\\%" as "%", "\\emph{not}" as "not",
-    "``quoted''" in curly quotes. Anything else, a lone "$" or "%" included, is left as it is."""
+    "``quoted''" in curly quotes, accents, Greek letters and "\\textemdash" outside math
+    ("Fr\\'echet" as "Fréchet", "PIXART-{\\delta}" as "PIXART-δ"), "\\url{...}" as its address.
+    Anything else, a lone "$" or "%" or an author's own macro ("\\method") included, is left as
+    it is."""
     if "$" not in text and "\\" not in text and "``" not in text:
         return text
     left = MATH_CHARS
@@ -173,4 +204,5 @@ def readable(text: str) -> str:
         return _math(match) if left >= 0 else match[0]
 
     text = _EMPHASIS.sub(r"\1", _MATH.sub(read_within_bound, text))
+    text = _URL.sub(r"\1", _TEXT_MACRO.sub(lambda match: _text_macro(match[0]), text))
     return _ESCAPED.sub(r"\1", _QUOTED.sub("\u201c\\1\u201d", text))

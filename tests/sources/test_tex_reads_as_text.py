@@ -37,6 +37,13 @@ def test_a_feed_items_tex_is_stored_as_it_reads(recorded):
         (r"$\mu$P and $k$NN-LM", "μP and kNN-LM"),
         ("a ``quoted'' and ``it's'' phrase", "a \u201cquoted\u201d and \u201cit's\u201d phrase"),
         (r"$x_{10}^{2}$ and $\frac{1}{2}$", "x₁₀² and 1/2"),
+        (r"the Fr\'echet Inception Distance", "the Fréchet Inception Distance"),
+        (r"Fr\'{e}chet, Fr{\'e}chet, Schr\"odinger", "Fréchet, Fréchet, Schrödinger"),
+        (r"Erd\H{o}s-R\'enyi graphs, \c{C}a\u{g}lar", "Erdős-Rényi graphs, Çağlar"),
+        (r"na\"{\i}ve and na\"\i ve", "naïve and naïve"),
+        (r"PIXART-{\delta} beats PIXART-\alpha ({\Delta}G)", "PIXART-δ beats PIXART-α (ΔG)"),
+        (r"Bj{\o}rn's tokens\textemdash discrete units", "Bjørn's tokens—discrete units"),
+        (r"code at \url{https://github.com/a/b}.", "code at https://github.com/a/b."),
     ],
 )
 def test_tex_reads_as_text(tex, text):
@@ -52,6 +59,8 @@ def test_tex_reads_as_text(tex, text):
         "$ spaced$ is no math",
         "plain words",
         r"$\frac$ without its arguments",
+        r"our model, \method, beats \model on \eg ImageNet",  # the authors' own macros
+        r"a path C:\alphabet and \Deltas",
     ],
 )
 def test_text_that_is_not_tex_is_left_as_it_is(text):
@@ -81,3 +90,21 @@ def test_papers_stored_before_read_their_tex_as_text_after_the_migration():
     assert stored.title_key == "∞-bench"
     plain.refresh_from_db()
     assert (plain.title, plain.abstract) == ("Plain words", "Costs $10 and $20.")
+
+
+@pytest.mark.django_db
+def test_papers_stored_before_read_their_accents_and_greek_letters_after_the_migration():
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "digest.migrations.0008_papers_tex_outside_math_read_as_text"
+    )
+    stored = Paper.objects.create(
+        title=r"PIXART-{\delta}: Fast Sampling", abstract=r"Lower Fr\'echet distance."
+    )
+
+    migration.read_as_text(apps, None)
+
+    stored.refresh_from_db()
+    assert (stored.title, stored.abstract) == ("PIXART-δ: Fast Sampling", "Lower Fréchet distance.")
+    assert stored.title_key == "pixart-δ: fast sampling"
