@@ -145,15 +145,16 @@ _GREEK = (
     "xi|pi|rho|sigma|tau|upsilon|phi|varphi|chi|psi|omega|Gamma|Delta|Theta|Lambda|Xi|Pi|Sigma|"
     "Upsilon|Phi|Psi|Omega"
 )
+_LETTERS = "ss|o|O|ae|AE|aa|AA|l|L"  # ß ø Ø æ Æ å Å ł Ł
 _ACCENTED = (
     r"(?:['\"`^~=.](?:\{\\?[A-Za-z]\}|\\i(?:\{\}| (?=[A-Za-z])|(?![A-Za-z]))|[A-Za-z])"
     r"|[cHvuk]\{\\?[A-Za-z]\})"
 )
 _TEXT_MACRO = re.compile(
-    rf"\{{\\(?:{_ACCENTED}|(?:{_GREEK}|ss|o|O|ae|AE|aa|AA|l|L)(?![A-Za-z]))\}}"  # {\'e} {\delta}
+    rf"\{{\\(?:{_ACCENTED}|(?:{_GREEK}|{_LETTERS})(?![A-Za-z]))\}}"  # {\'e} {\delta}
     rf"|\\{_ACCENTED}"  # \'e \"{u} \H{o} \'{\i}
     rf"|\\(?:{_GREEK})(?![A-Za-z])"  # \alpha
-    r"|\\(?:ss|o|O|ae|AE|aa|AA|l|L)\{\}"  # \o{}
+    rf"|\\(?:{_LETTERS})\{{\}}"  # \o{}
     r"|\\text(?:em|en)dash(?:\{\}| )?"  # a control word takes the space after it
 )
 """TeX outside math that reads as a letter or a mark: accents ("Fr\\'echet", "Erd\\H{o}s"),

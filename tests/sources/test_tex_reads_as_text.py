@@ -43,6 +43,7 @@ def test_a_feed_items_tex_is_stored_as_it_reads(recorded):
         (r"na\"{\i}ve and na\"\i ve", "naïve and naïve"),
         (r"PIXART-{\delta} beats PIXART-\alpha ({\Delta}G)", "PIXART-δ beats PIXART-α (ΔG)"),
         (r"Bj{\o}rn's tokens\textemdash discrete units", "Bjørn's tokens—discrete units"),
+        (r"Gro\ss{}e and {\AA}ngstr\"om", "Große and Ångström"),
         (r"code at \url{https://github.com/a/b}.", "code at https://github.com/a/b."),
     ],
 )
