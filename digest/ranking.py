@@ -1728,7 +1728,7 @@ def recommend(
         interest = chunk_interests @ phrase_vectors
         feedback = profiles.feedback[start:stop]
         pull = feedback @ index.rated_vectors  # the ratings' part of each query
-        inverse_norms = _inverse_norms(interest + pull)
+        inverse_norms = _inverse_norms(interest, pull)
         # Matches are (interest weights | 1 for each subscriber who rated) x (phrase scores ;
         # their pulls' products with the candidates), in units of the subscriber's
         # strongest interest: ``min_score`` then means the same for one interest or ten.
@@ -1754,7 +1754,8 @@ def recommend(
                 shape=(stop - start, len(rated)),
             )
             weights = sp.hstack([weights, selected]).tocsr()
-            features = sp.vstack([phrase_scores, (unit @ pull)[rated] @ papers_by_term])
+            # (Scaled once multiplied: the pull holds every term of the rated papers.)
+            features = sp.vstack([phrase_scores, (unit @ (pull @ papers_by_term))[rated]])
         if len(liked):
             # Subscribers x candidates: close to a liked paper that may bring papers in
             # (``liked_floor`` of its title).
@@ -1893,8 +1894,31 @@ def _close_likes(feedback, liked, close, rows, cols) -> sp.csr_matrix:
     )
 
 
-def _inverse_norms(matrix: sp.csr_matrix) -> np.ndarray:
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+def _inverse_norms(interest: sp.csr_matrix, pull: sp.csr_matrix) -> np.ndarray:
+    """1 / |interest + pull| of each row (0 for an empty one), as |interest|^2 + |pull|^2 +
+    2 interest.pull: a year of ratings' pull holds thousands of terms and the interests a
+    few, and their sum would copy the pull (measured: 182 ratings a reader, batches of 100,
+    15 ms against 30 ms)."""
+    n, width = pull.shape
+    pull_rows = np.repeat(np.arange(n), np.diff(pull.indptr))
+    interest_rows = np.repeat(np.arange(n), np.diff(interest.indptr))
+    squares = np.zeros(n)
+    squares += np.bincount(pull_rows, pull.data.astype(np.float64) ** 2, minlength=n)
+    squares += np.bincount(interest_rows, interest.data.astype(np.float64) ** 2, minlength=n)
+    if interest.nnz and pull.nnz:
+        # The pull's entries at an interest's (row, term), found among the interests' keys.
+        keys = interest_rows * width + interest.indices
+        order = np.argsort(keys)
+        keys, values = keys[order], interest.data[order].astype(np.float64)
+        is_interest_term = np.zeros(width, bool)
+        is_interest_term[interest.indices] = True
+        shared = np.flatnonzero(is_interest_term[pull.indices])
+        rows, shared_keys = pull_rows[shared], pull_rows[shared] * width + pull.indices[shared]
+        at = np.minimum(np.searchsorted(keys, shared_keys), len(keys) - 1)
+        hit = keys[at] == shared_keys
+        products = pull.data[shared[hit]] * values[at[hit]]
+        squares += 2 * np.bincount(rows[hit], products, minlength=n)
+    norms = np.sqrt(squares)
     return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0).astype(np.float32)
 
 

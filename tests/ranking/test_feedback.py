@@ -1,6 +1,15 @@
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from digest.ranking import LIKED_PREFIX, LIKES_BRINGING_IN, PaperIndex, Profiles, recommend
+from digest.ranking import (
+    LIKED_PREFIX,
+    LIKES_BRINGING_IN,
+    PaperIndex,
+    Profiles,
+    _inverse_norms,
+    recommend,
+)
 
 from .conftest import rank, titles
 
@@ -169,3 +178,23 @@ def test_a_reader_with_a_like_gets_an_empty_digest_when_nothing_matches_not_an_e
     ranked = rank(index, [("speech", False)], candidates=candidates, feedback=[(liked, 1, 0)])
 
     assert ranked == []
+
+
+def test_a_readers_query_length_counts_interests_and_ratings_pull_together():
+    # Scores are cosines: each reader's divided by the length of interests + ratings' pull,
+    # computed without adding the two (see _inverse_norms). Readers 0-4 have no interest,
+    # 3-7 no rating (3 and 4 neither), the rest both, on shared terms and others.
+    interest = sp.random(40, 300, density=0.03, format="csr", dtype=np.float32, random_state=1)
+    pull = sp.random(40, 300, density=0.3, format="csr", dtype=np.float32, random_state=2)
+    pull.data -= 0.5  # dislikes push the query away: negative weights
+    readers = np.arange(40)
+    interest = (sp.diags((readers > 4).astype(np.float32)) @ interest).tocsr()
+    pull = (sp.diags(((readers < 3) | (readers > 7)).astype(np.float32)) @ pull).tocsr()
+    interest.eliminate_zeros()
+    pull.eliminate_zeros()
+    lengths = np.linalg.norm((interest + pull).toarray(), axis=1)
+
+    inverse = _inverse_norms(interest, pull)
+
+    assert np.allclose(inverse[lengths > 0], 1 / lengths[lengths > 0], rtol=1e-5)
+    assert list(np.flatnonzero(inverse == 0)) == [3, 4]
