@@ -1906,17 +1906,18 @@ def _inverse_norms(interest: sp.csr_matrix, pull: sp.csr_matrix) -> np.ndarray:
     squares += np.bincount(pull_rows, pull.data.astype(np.float64) ** 2, minlength=n)
     squares += np.bincount(interest_rows, interest.data.astype(np.float64) ** 2, minlength=n)
     if interest.nnz and pull.nnz:
-        # The pull's entries at an interest's (row, term), found among the interests' keys.
+        # The pull's entries at an interest's (row, term), found among the interests' keys
+        # (ascending once each row's terms are).
+        interest = interest.sorted_indices()
         keys = interest_rows * width + interest.indices
-        order = np.argsort(keys)
-        keys, values = keys[order], interest.data[order].astype(np.float64)
         is_interest_term = np.zeros(width, bool)
         is_interest_term[interest.indices] = True
         shared = np.flatnonzero(is_interest_term[pull.indices])
-        rows, shared_keys = pull_rows[shared], pull_rows[shared] * width + pull.indices[shared]
+        rows = pull_rows[shared]
+        shared_keys = rows * width + pull.indices[shared]
         at = np.minimum(np.searchsorted(keys, shared_keys), len(keys) - 1)
         hit = keys[at] == shared_keys
-        products = pull.data[shared[hit]] * values[at[hit]]
+        products = pull.data[shared[hit]] * interest.data[at[hit]].astype(np.float64)
         squares += 2 * np.bincount(rows[hit], products, minlength=n)
     norms = np.sqrt(squares)
     return np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0).astype(np.float32)
