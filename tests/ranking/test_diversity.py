@@ -25,3 +25,17 @@ def test_a_near_duplicate_does_not_follow_its_twin():
     assert diverse[0] == plain[0]
     assert diverse[1] == OTHER
     assert set(diverse) == set(plain)
+
+
+def test_each_set_of_candidates_finds_its_own_near_duplicates():
+    """The index keeps the last candidates' near-duplicates for the next batch of a run;
+    a run whose candidates differ (here only in order) must not read them."""
+    titles_, abstracts = zip(*PAPERS, strict=True)
+    index = PaperIndex.fit(zip(titles_, abstracts, strict=True))
+    interests = [("sparse attention long documents", False), ("linear attention", False)]
+    twin_a, twin_b, other = (titles_.index(t) for t in (TWIN_A, TWIN_B, OTHER))
+
+    for candidates in ([other, twin_a, twin_b], [twin_a, twin_b, other], [other, twin_a, twin_b]):
+        picked = titles(rank(index, interests, limit=3, candidates=candidates, diversity=0.5))
+
+        assert picked[1] == OTHER, candidates
