@@ -50,7 +50,7 @@ from sklearn.feature_extraction.text import (
     TfidfVectorizer,
 )
 from sklearn.preprocessing import normalize
-from sparse_dot_topn import sp_matmul_topn
+from sparse_dot_topn import sp_matmul, sp_matmul_topn
 
 PHRASE_WEIGHT = 0.5
 """Weight in a query of a two-word term relative to single words (measured: 1 lets rare
@@ -1786,7 +1786,10 @@ def recommend(
             )
             weights = sp.hstack([weights, selected]).tocsr()
             # (Scaled once multiplied: the pull holds every term of the rated papers.)
-            features = sp.vstack([phrase_scores, (unit @ (pull @ papers_by_term))[rated]])
+            # (On the ranking's threads: 0.80 to 0.56 s on two for 500 readers with 182
+            # ratings each and 2,876 candidates.)
+            pulled = sp_matmul(pull, papers_by_term, n_threads=n_threads)
+            features = sp.vstack([phrase_scores, (unit @ pulled)[rated]])
         if len(liked):
             # Subscribers x candidates: close to a liked paper that may bring papers in
             # (``liked_floor`` of its title).
