@@ -3,6 +3,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from email_validator import EmailNotValidError
 
 from .addresses import canonical_email
@@ -88,14 +89,16 @@ class InterestsField(forms.CharField):
 
 
 class EmailAddressField(forms.EmailField):
-    """An email address in its canonical spelling (see ``accounts.addresses``)."""
+    """An email address in its canonical spelling (see ``accounts.addresses``); one that
+    Django's check lets through and no mail can reach ("x@localhost", "x@foo.test") is
+    refused with the reason."""
 
     def clean(self, value):
         value = super().clean(value)
         try:
             return canonical_email(value) if value else value
         except EmailNotValidError as error:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+            raise ValidationError(f"{EmailValidator.message} {error}", code="invalid") from error
 
 
 class NoColonMixin:
