@@ -3,7 +3,7 @@ from functools import cache, partial, wraps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import prefetch_related_objects
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html_join
@@ -462,7 +462,10 @@ def unsubscribe(request, token):
     except BadToken as e:
         return _bad_link(request, e)
     one_click = request.method == "POST" and request.POST.get(ONE_CLICK[0]) == ONE_CLICK[1]
-    if one_click and subscriber.status != Subscriber.Status.UNSUBSCRIBED:
+    # A bounced address stays bounced: were it marked unsubscribed, "subscribe again" on
+    # this page would turn mail to it back on without anything showing that it works.
+    stopped = (Subscriber.Status.UNSUBSCRIBED, Subscriber.Status.BOUNCED)
+    if one_click and subscriber.status not in stopped:
         services.subscriber_unsubscribe(subscriber=subscriber)
     return _unsubscribe_page(request, subscriber, token)
 
@@ -483,7 +486,9 @@ def unsubscribe_change(request, token):
     elif choice == "weekly":
         services.subscriber_make_weekly(subscriber=subscriber)
         note = "From now on your digest comes once a week."
-    else:
+    elif choice == "active":
         services.subscriber_set_status(subscriber=subscriber, status=Subscriber.Status.ACTIVE)
         note = "Welcome back: your digest is on again."
+    else:
+        return HttpResponseBadRequest("Choose weekly, pause or subscribe again on the page.")
     return _unsubscribe_page(request, subscriber, token, note)

@@ -127,3 +127,30 @@ def test_a_forged_or_borrowed_token_changes_nothing(client, subscriber, method):
         response = client.post(f"/unsubscribe/{token}/change/", {"to": "paused"})
         assert response.status_code == 400
     assert status_of(subscriber) == Subscriber.Status.ACTIVE
+
+
+@pytest.mark.django_db
+def test_a_bounced_address_stays_bounced_and_the_page_says_how_to_get_digests_again(
+    client, subscriber, unsubscribe_path
+):
+    Subscriber.objects.filter(pk=subscriber.pk).update(status=Subscriber.Status.BOUNCED)
+    page = one_click(client, unsubscribe_path).content.decode()
+    assert status_of(subscriber) == Subscriber.Status.BOUNCED
+    assert "bounced" in page and "sign in" in page
+    assert "Weekly instead" not in page and "Subscribe again" not in page
+    # What the page offered an unsubscribed reader turns nothing back on.
+    for choice in ("active", "weekly", "paused"):
+        assert client.post(f"{unsubscribe_path}change/", {"to": choice}).status_code == 400
+    assert status_of(subscriber) == Subscriber.Status.BOUNCED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("posted", [{}, {"to": "daily"}, {"to": "bounced"}])
+def test_a_choice_the_page_does_not_offer_changes_nothing(
+    client, subscriber, unsubscribe_path, posted
+):
+    one_click(client, unsubscribe_path)
+    response = client.post(f"{unsubscribe_path}change/", posted)
+    assert response.status_code == 400
+    assert "Choose weekly, pause or subscribe again" in response.content.decode()
+    assert status_of(subscriber) == Subscriber.Status.UNSUBSCRIBED
