@@ -9,7 +9,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.html import format_html_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from . import selectors, services
@@ -86,7 +86,7 @@ def _admin_username(group, request):
     return request.POST.get("username", "").strip().lower()
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def admin_login(request, **kwargs):
     """Admin's login page, with at most ``ADMIN_LOGIN_RATE`` attempts per IP address and
     per user name (django-ratelimit), so passwords cannot be guessed at speed."""
@@ -109,7 +109,7 @@ def admin_login(request, **kwargs):
 TOO_MANY = "Too many requests from you or for this address. Please try again in an hour."
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request):
     form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -134,7 +134,7 @@ def _subscribe_page(request, form, status=200):
     return render(request, "accounts/subscribe.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def interest_suggest(request):
     """``?q=spee``: phrases of last week's papers starting so, with their paper counts (JSON).
 
@@ -206,7 +206,7 @@ def confirm(request, token):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signin_request(request):
     form = EmailForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":

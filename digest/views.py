@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from accounts.models import Interest, Subscriber
@@ -106,7 +106,7 @@ def rating_forms(subscriber_id: int, papers, ratings: dict[int, int]) -> list[di
     ]
 
 
-@require_GET
+@require_safe
 def digest_page(request, token):
     """A digest as a page ("view in browser"): read-only, its papers can be rated in place."""
     try:
@@ -130,7 +130,7 @@ def digest_page(request, token):
     return render(request, "digest/digest_page.html", context)
 
 
-@require_GET
+@require_safe
 def paper_search(request):
     """``/papers/?q=``: the paper history ranked for the query as for an interest phrase.
 
@@ -215,7 +215,7 @@ def rating_undo(request, subscriber, paper_id):
     return redirect(_back_to(request, "ratings") or reverse("accounts:account") + "#ratings")
 
 
-@require_GET
+@require_safe
 @never_cache
 @subscriber_required
 def ratings(request, subscriber):
@@ -235,7 +235,7 @@ def feed_reset(request, subscriber):
     return redirect(reverse("accounts:account") + "#feed")
 
 
-@require_GET
+@require_safe
 @never_cache
 @full_signin_required
 def export(request, subscriber):

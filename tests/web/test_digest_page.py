@@ -128,3 +128,14 @@ def test_the_account_page_links_each_past_digest_to_its_page(signed_in, sent):
 
     assert page.status_code == 200
     assert "Whisper at scale" in page.content.decode()
+
+
+def test_a_scanners_head_on_the_view_in_browser_link_answers_as_its_get_and_changes_nothing(
+    client, sent
+):
+    digest, message = sent
+    path = page_path(message)
+    head = client.head(path)
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Type"] == client.get(path)["Content-Type"]
+    assert not Rating.objects.exists()

@@ -338,3 +338,13 @@ def test_the_check_inbox_page_says_the_papers_are_in_english(client, papers):
     assert "No paper uses “音声認識” (in “音声認識”)" in page
     assert "the papers are in English" in page
     assert Interest.objects.count() == 2  # kept: the reader may add what it is in English
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/", "/signin/", "/papers/?q=speech", "/interests/suggest?q=speech"]
+)
+def test_a_link_checker_or_monitor_may_ask_for_a_public_page_with_head(client, path):
+    response = client.head(path)
+    assert response.status_code == 200 and response.content == b""
+    assert not Subscriber.objects.exists()
