@@ -88,11 +88,21 @@ def _clean(text: str) -> str:
     return cleaned if len(cleaned) <= DESCRIPTION_MAX else cleaned[: DESCRIPTION_MAX - 1] + "…"
 
 
+def _is_soft_bounce(event) -> bool:
+    """A bounce the ESP itself calls temporary (a full mailbox, a server down for now):
+    anymail reports it as bounced, and only the ESP's own event tells. The ESP reports a
+    hard bounce if it lasts; Postmark also makes the address inactive only then."""
+    raw = event.esp_event
+    return isinstance(raw, dict) and raw.get("Type") == "SoftBounce"
+
+
 @receiver(tracking, dispatch_uid="digest.webhooks.stop_mailing")
 def stop_mailing(sender, event, esp_name, **kwargs):
     status = STATUS_AFTER.get(event.event_type)
-    if status is None or not event.recipient:
+    if status is None or not event.recipient or _is_soft_bounce(event):
         return
+    if not isinstance(event.recipient, str):
+        raise TypeError("the event's recipient is not an address")
     reason = f"{esp_name} reported {event.event_type}"
     description = _clean(str(event.description or event.reject_reason or ""))
     if description:

@@ -101,6 +101,23 @@ def test_it_stops_mailing_the_reader_the_esp_reports(client, reader, payload, st
     assert Subscriber.objects.get(email="other@example.org").status == Subscriber.Status.ACTIVE
 
 
+def test_a_soft_bounce_leaves_the_reader_subscribed_and_a_hard_one_then_stops_mail(client, reader):
+    mailbox_full = HARD_BOUNCE | {
+        "Type": "SoftBounce",
+        "TypeCode": 4096,
+        "Name": "Soft bounce",
+        "Description": "Unable to temporarily deliver this email (mailbox full).",
+        "Inactive": False,
+    }
+    assert _post(client, mailbox_full).status_code == 200
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.ACTIVE
+
+    assert _post(client, HARD_BOUNCE).status_code == 200
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.BOUNCED
+
+
 def test_it_changes_nothing_on_a_delivery_report(client, reader):
     assert _post(client, DELIVERY).status_code == 200
 
@@ -145,7 +162,17 @@ def test_with_smtp_there_is_no_webhook_at_all(client, reader, settings):
     assert reader.status == Subscriber.Status.ACTIVE
 
 
-@pytest.mark.parametrize("body", ["{}", "[]", "not json", '{"RecordType": 5}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{}",
+        "[]",
+        "not json",
+        '{"RecordType": 5}',
+        json.dumps(HARD_BOUNCE | {"Email": ["reader@example.org"]}),
+        json.dumps(HARD_BOUNCE | {"Email": {"a": 1}}),
+    ],
+)
 def test_a_malformed_body_is_refused_without_a_server_error(client, reader, body):
     auth = "Basic " + base64.b64encode(SECRET.encode()).decode()
     response = client.post(URL, body, content_type="application/json", HTTP_AUTHORIZATION=auth)
