@@ -115,10 +115,12 @@ def subscribe(request):
     if request.method == "POST":
         if form.is_bot():
             return render(request, "accounts/check_inbox.html")
-        if _over_limit(request, "subscribe"):
-            form.add_error(None, TOO_MANY)
-            return _subscribe_page(request, form, status=429)
+        # Only an attempt that would send mail counts: a reader correcting a typo, or a
+        # stranger posting nonsense for an address, uses up no one's attempts.
         if form.is_valid():
+            if _over_limit(request, "subscribe"):
+                form.add_error(None, TOO_MANY)
+                return _subscribe_page(request, form, status=429)
             interests = form.cleaned_data["interests"]
             services.subscriber_subscribe(
                 email=form.cleaned_data["email"], interests=interests, **form.delivery()
@@ -209,8 +211,8 @@ def confirm(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def signin_request(request):
     form = EmailForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        over = _over_limit(request, "signin")
+    if request.method == "POST" and form.is_valid():
+        over = _over_limit(request, "signin")  # as on subscribe, only what would send mail
         if over == "ip":
             form.add_error(None, TOO_MANY)
             return render(request, "accounts/signin_request.html", {"form": form}, status=429)
@@ -219,9 +221,8 @@ def signin_request(request):
             # already sent still work, so say so and send no more.
             context = {"signin": True, "already_sent": True}
             return render(request, "accounts/check_inbox.html", context)
-        if form.is_valid():
-            services.subscriber_request_signin(email=form.cleaned_data["email"])
-            return render(request, "accounts/check_inbox.html", {"signin": True})
+        services.subscriber_request_signin(email=form.cleaned_data["email"])
+        return render(request, "accounts/check_inbox.html", {"signin": True})
     return render(request, "accounts/signin_request.html", {"form": form})
 
 

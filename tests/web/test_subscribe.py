@@ -348,3 +348,15 @@ def test_a_link_checker_or_monitor_may_ask_for_a_public_page_with_head(client, p
     response = client.head(path)
     assert response.status_code == 200 and response.content == b""
     assert not Subscriber.objects.exists()
+
+
+@pytest.mark.django_db
+def test_mistakes_corrected_on_the_form_use_up_no_attempts(client, settings):
+    settings.ACCOUNT_RATE_PER_EMAIL = "2/h"
+    settings.ACCOUNT_RATE_PER_IP = "2/h"
+    for _ in range(5):  # an interest too short, again and again
+        assert "at least 2 characters" in subscribe(client, interests="x").content.decode()
+    response = subscribe(client)
+    assert response.status_code == 200 and "Check your inbox" in response.content.decode()
+    assert Subscriber.objects.filter(email="new@example.org").exists()
+    assert len(mail.outbox) == 1
