@@ -70,16 +70,20 @@ def _email_key(group, request):
     return email_key(request.POST.get("email", ""))
 
 
-def _over_limit(request, group: str) -> str | None:
-    """Count this attempt per IP address and per email address; the limit it is over
-    ("ip" or "email"), or None."""
-    by_ip = is_ratelimited(
+def _over_ip_limit(request, group: str) -> bool:
+    """Count this POST against its IP address's limit; whether it is over."""
+    return is_ratelimited(
         request, group=group, key="ip", rate=settings.ACCOUNT_RATE_PER_IP, increment=True
     )
-    by_email = is_ratelimited(
+
+
+def _over_email_limit(request, group: str) -> bool:
+    """Count this request for mail against its address's limit; whether it is over. Only
+    valid requests are counted: a form sent back with a mistake, the reader's or a
+    stranger's, uses up none of an address's attempts."""
+    return is_ratelimited(
         request, group=group, key=_email_key, rate=settings.ACCOUNT_RATE_PER_EMAIL, increment=True
     )
-    return "ip" if by_ip else "email" if by_email else None
 
 
 def _admin_username(group, request):
@@ -115,10 +119,11 @@ def subscribe(request):
     if request.method == "POST":
         if form.is_bot():
             return render(request, "accounts/check_inbox.html")
-        # Only an attempt that would send mail counts: a reader correcting a typo, or a
-        # stranger posting nonsense for an address, uses up no one's attempts.
+        if _over_ip_limit(request, "subscribe"):
+            form.add_error(None, TOO_MANY)
+            return _subscribe_page(request, form, status=429)
         if form.is_valid():
-            if _over_limit(request, "subscribe"):
+            if _over_email_limit(request, "subscribe"):
                 form.add_error(None, TOO_MANY)
                 return _subscribe_page(request, form, status=429)
             interests = form.cleaned_data["interests"]
@@ -211,18 +216,18 @@ def confirm(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 def signin_request(request):
     form = EmailForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        over = _over_limit(request, "signin")  # as on subscribe, only what would send mail
-        if over == "ip":
+    if request.method == "POST":
+        if _over_ip_limit(request, "signin"):
             form.add_error(None, TOO_MANY)
             return render(request, "accounts/signin_request.html", {"form": form}, status=429)
-        if over == "email":
-            # Requests for someone else's address must not lock them out: the links
-            # already sent still work, so say so and send no more.
-            context = {"signin": True, "already_sent": True}
-            return render(request, "accounts/check_inbox.html", context)
-        services.subscriber_request_signin(email=form.cleaned_data["email"])
-        return render(request, "accounts/check_inbox.html", {"signin": True})
+        if form.is_valid():
+            if _over_email_limit(request, "signin"):
+                # Requests for someone else's address must not lock them out: the links
+                # already sent still work, so say so and send no more.
+                context = {"signin": True, "already_sent": True}
+                return render(request, "accounts/check_inbox.html", context)
+            services.subscriber_request_signin(email=form.cleaned_data["email"])
+            return render(request, "accounts/check_inbox.html", {"signin": True})
     return render(request, "accounts/signin_request.html", {"form": form})
 
 
@@ -382,10 +387,13 @@ def email_change_request(request, subscriber):
     """Send a link to a new address; the mail moves there only when it is used. (A
     settings-link session cannot: a forwarded digest must not hand the account over.)"""
     form = EmailForm(request.POST)
-    if _over_limit(request, "email-change"):
+    if _over_ip_limit(request, "email-change"):
         form.add_error(None, TOO_MANY)
         return _account_page(request, subscriber, status=429, email_form=form)
     if form.is_valid():
+        if _over_email_limit(request, "email-change"):
+            form.add_error(None, TOO_MANY)
+            return _account_page(request, subscriber, status=429, email_form=form)
         email = form.cleaned_data["email"]
         if email_key(email) == email_key(subscriber.email):
             form.add_error("email", "That is your address already.")

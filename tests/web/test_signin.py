@@ -108,13 +108,3 @@ def test_it_limits_sign_in_requests_per_ip_address(client, subscriber, settings)
     refused = client.post("/signin/", {"email": "someone@example.org"})
     assert refused.status_code == 429 and "Too many requests" in refused.content.decode()
     assert len(mail.outbox) == 1
-
-
-@pytest.mark.django_db
-def test_a_mistyped_address_uses_up_no_attempts(client, subscriber, settings):
-    settings.ACCOUNT_RATE_PER_IP = "2/h"
-    for _ in range(5):
-        client.post("/signin/", {"email": "reader@example"})
-    response = client.post("/signin/", {"email": subscriber.email})
-    assert response.status_code == 200
-    assert "just sent it a link" in response.content.decode()
