@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from accounts.models import Interest, Subscriber
+from accounts.forms import parse_interests
+from accounts.models import Subscriber
 from accounts.tokens import BadToken, make_token, read_token
 from accounts.views import SESSION_KEY, full_signin_required, subscriber_required
 
@@ -30,8 +32,7 @@ RATINGS_ON_ACCOUNT_PAGE = 10
 RATINGS_PER_PAGE = 50
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 SEARCH_QUERY_MAX = 200
-"""Most characters of a search; one of at most ``PHRASE_MAX`` can be followed as an interest."""
-PHRASE_MAX = Interest._meta.get_field("phrase").max_length
+"""Most characters of a search (see ``_followable`` for the ones that can be followed)."""
 RATING_CHOICES = [(1, "+ More like this"), (-1, "\u2212 Less like this")]
 
 
@@ -130,6 +131,16 @@ def digest_page(request, token):
     return render(request, "digest/digest_page.html", context)
 
 
+def _followable(query: str) -> bool:
+    """Whether following ``query`` adds what its button says: interests as the account
+    page reads them, none kept out ("-robotics" would be stored as a topic to keep out)."""
+    try:
+        interests = parse_interests(query)
+    except ValidationError:
+        return False
+    return bool(interests) and not any(excluded for _, excluded in interests)
+
+
 @require_safe
 def paper_search(request):
     """``/papers/?q=``: the paper history ranked for the query as for an interest phrase.
@@ -164,9 +175,7 @@ def paper_search(request):
         "page": page,
         "entries": list(zip(papers, rates, strict=True)),
         "subscriber": subscriber,
-        "can_follow": bool(
-            subscriber and query and len(query) <= PHRASE_MAX and not problem and not following
-        ),
+        "can_follow": bool(subscriber and _followable(query) and not problem and not following),
         "here": request.get_full_path(),
         "rating_choices": RATING_CHOICES,
     }

@@ -133,3 +133,11 @@ def test_a_search_listing_two_topics_finds_the_papers_of_each(client, papers):
     both = titles(client.get("/papers/", {"q": "speech recognition and image generation"}))
 
     assert speech[0] in both and images[0] in both
+
+
+@pytest.mark.parametrize("query", ["-robotics", "no surveys", "speech but not surveys", "x" * 101])
+def test_a_search_that_would_be_stored_otherwise_than_it_reads_offers_no_follow_button(
+    signed_in, papers, query
+):
+    page = signed_in.get("/papers/", {"q": query}).content.decode()
+    assert 'name="phrases"' not in page and "Follow “" not in page
