@@ -58,7 +58,8 @@ def full_signin_required(view):
         if request.session.get(SCOPE_KEY) == SETTINGS_SCOPE:
             messages.info(
                 request,
-                "To download or delete your data, sign in with a link we email you first.",
+                "To download your data, move your mail or delete your account, sign in with "
+                "a link we email you first.",
             )
             return redirect("accounts:signin_request")
         return view(request, subscriber, *args, **kwargs)
@@ -301,6 +302,8 @@ def _account_page(request, subscriber, status=200, **forms):
         "preview": partial(selectors.subscriber_preview, subscriber=subscriber, key=preview_key),
         "past_digests": partial(selectors.subscriber_past_digests, subscriber=subscriber),
         "last_sent": last_sent,
+        # A digest's settings link opens the page but not what ``full_signin_required`` guards.
+        "full_signin": request.session.get(SCOPE_KEY) != SETTINGS_SCOPE,
     }
     return render(request, "accounts/account.html", context, status=status)
 

@@ -135,7 +135,20 @@ def test_a_settings_link_session_cannot_export_or_delete(settings_session, subsc
     assert Subscriber.objects.filter(id=subscriber.id).exists()
 
 
+def test_a_settings_link_session_is_told_to_sign_in_rather_than_offered_what_it_cannot_do(
+    settings_session,
+):
+    page = settings_session.get("/account/").content.decode()
+    # A "download" link would save the sign-in page it is sent to as a file, unexplained.
+    assert "/account/export/" not in page
+    assert "Delete my account" not in page and "Send a link to the new address" not in page
+    for action in ("download your data", "move your mail", "delete your account"):
+        assert f'To {action}, <a href="/signin/">sign in with a link we email you</a>' in page
+
+
 def test_a_sign_in_link_after_a_settings_link_allows_export(settings_session, subscriber, settings):
     settings_session.post(path_of(links.signin_url(subscriber), settings))
+    page = settings_session.get("/account/").content.decode()
+    assert "/account/export/" in page and "Delete my account" in page
     export = settings_session.get("/account/export/")
     assert export.status_code == 200 and "Content-Disposition" in export
