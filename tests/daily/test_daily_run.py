@@ -57,7 +57,7 @@ def test_a_subscriber_who_only_keeps_topics_out_is_skipped_with_that_reason(
     session[SESSION_KEY] = reader.id
     session.save()
     page = client.get("/account/").content.decode()
-    assert "Nothing was sent on Monday, 23 November: you only keep topics out." in page
+    assert "Nothing was sent on Monday, 23 November: you followed no topic." in page
 
 
 def test_it_sends_nothing_the_second_time_for_the_same_date(corpus, make_subscriber, run):

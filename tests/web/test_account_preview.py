@@ -40,7 +40,7 @@ def test_it_says_so_when_nothing_matches(signed_in, subscriber, papers):
     subscriber.interests.update(phrase="zyxwvut qqqzzz")
     page = signed_in.get("/account/").content.decode()
     assert "No recent paper really matches one of your interests" in page
-    assert "No digest sent yet" in page
+    assert "No digest sent yet" in page and "Your first one arrives" in page
 
 
 @pytest.mark.django_db
@@ -50,6 +50,19 @@ def test_it_says_so_when_the_reader_only_keeps_topics_out(signed_in, subscriber,
     page = signed_in.get("/account/").content.decode()
 
     assert "You only keep topics out, so no digest would be sent." in page
+
+
+@pytest.mark.django_db
+def test_a_reader_who_removed_every_interest_is_told_so_and_promised_no_digest(
+    signed_in, subscriber, papers
+):
+    subscriber.interests.all().delete()
+
+    page = signed_in.get("/account/").content.decode()
+
+    assert "You follow no topic, so no digest would be sent." in page
+    assert "only keep topics out" not in page
+    assert "No digest sent yet." in page and "Your first one arrives" not in page
 
 
 @pytest.mark.django_db
