@@ -161,7 +161,8 @@ def interest_suggest(request):
     return response
 
 
-def _bad_link(request, error: BadToken):
+def bad_link(request, error: BadToken):
+    """An emailed link that does not work: why, and a form to ask for a sign-in link."""
     return render(
         request, "accounts/bad_link.html", {"error": str(error), "form": EmailForm()}, status=400
     )
@@ -184,7 +185,7 @@ def _single_use_link(request, token, *, check, page, use, done):
             return _link_page(request, *page)
         subscriber = use(token=token)
     except BadToken as e:
-        return _bad_link(request, e)
+        return bad_link(request, e)
     _sign_in(request, subscriber)
     return done(subscriber)
 
@@ -250,7 +251,7 @@ def settings_link(request, token):
     try:
         subscriber = selectors.subscriber_from_settings_link(token=token)
     except BadToken as e:
-        return _bad_link(request, e)
+        return bad_link(request, e)
     if request.method != "POST":
         return _link_page(
             request,
@@ -472,7 +473,7 @@ def unsubscribe(request, token):
     try:
         subscriber = _unsubscribe_subscriber(token)
     except BadToken as e:
-        return _bad_link(request, e)
+        return bad_link(request, e)
     one_click = request.method == "POST" and request.POST.get(ONE_CLICK[0]) == ONE_CLICK[1]
     # A bounced address stays bounced: were it marked unsubscribed, "subscribe again" on
     # this page would turn mail to it back on without anything showing that it works.
@@ -488,9 +489,9 @@ def unsubscribe_change(request, token):
     try:
         subscriber = _unsubscribe_subscriber(token)
     except BadToken as e:
-        return _bad_link(request, e)
+        return bad_link(request, e)
     if subscriber.status == Subscriber.Status.BOUNCED:
-        return _bad_link(request, BadToken("Emails to this address bounce; subscribe again."))
+        return bad_link(request, BadToken("Emails to this address bounce; subscribe again."))
     choice = request.POST.get("to")
     if choice == "paused":
         services.subscriber_set_status(subscriber=subscriber, status=Subscriber.Status.PAUSED)

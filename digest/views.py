@@ -20,7 +20,7 @@ from django_ratelimit.core import is_ratelimited
 from accounts.forms import parse_interests
 from accounts.models import Subscriber
 from accounts.tokens import BadToken, make_token, read_token
-from accounts.views import SESSION_KEY, full_signin_required, subscriber_required
+from accounts.views import SESSION_KEY, bad_link, full_signin_required, subscriber_required
 
 from . import editions, selectors, services
 from .models import Paper, Rating
@@ -54,7 +54,7 @@ def _feedback_target(token: str, value: int | None) -> tuple[Subscriber, Paper, 
     return subscriber, paper, value
 
 
-def _bad_link(request, error: BadToken):
+def _bad_feedback_link(request, error: BadToken):
     return render(request, "digest/feedback_invalid.html", {"reason": str(error)}, status=400)
 
 
@@ -64,7 +64,7 @@ def feedback(request, token, value=None):
     try:
         subscriber, paper, value = _feedback_target(token, value)
     except BadToken as error:
-        return _bad_link(request, error)
+        return _bad_feedback_link(request, error)
     if request.method == "POST":
         services.rating_record(subscriber=subscriber, paper=paper, value=value)
         return _back_in_place(request, paper, value) or redirect(
@@ -80,7 +80,7 @@ def feedback_undo(request, token, value):
     try:
         subscriber, paper, value = _feedback_target(token, value)
     except BadToken as error:
-        return _bad_link(request, error)
+        return _bad_feedback_link(request, error)
     services.rating_undo(subscriber=subscriber, paper_id=paper.id)
     return _back_in_place(request, paper, None) or _feedback_page(
         request, token, paper, value, rating=None, undone=True
@@ -113,7 +113,7 @@ def digest_page(request, token):
     try:
         payload = read_token(token, "digest", max_age=settings.FEEDBACK_LINK_MAX_AGE)
     except BadToken as error:
-        return _bad_link(request, error)
+        return bad_link(request, error)
     digest = selectors.digest_with_papers(subscriber_id=payload["s"], digest_id=payload.get("d"))
     if digest is None:
         raise Http404("This digest no longer exists.")

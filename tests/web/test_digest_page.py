@@ -117,6 +117,10 @@ def test_a_token_for_another_digest_or_reader_shows_nothing(client, sent, subscr
     assert wrong_purpose.status_code == damaged.status_code == 400
     for response in (forged, wrong_purpose, damaged):
         assert "Whisper at scale" not in response.content.decode()
+    for response in (wrong_purpose, damaged):  # a digest's link, not a feedback link
+        page = response.content.decode()
+        assert "This link does not work" in page and "Email me a sign-in link" in page
+        assert "feedback" not in page.lower() and "Nothing was recorded" not in page
 
 
 def test_the_account_page_links_each_past_digest_to_its_page(signed_in, sent):
