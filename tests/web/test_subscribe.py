@@ -114,7 +114,10 @@ def test_it_says_the_same_for_a_known_address_and_keeps_its_interests(client, su
     assert list(subscriber.interests.values_list("phrase", flat=True)) == ["speech recognition"]
     assert Subscriber.objects.filter(email__iexact="reader@example.org").count() == 1
     to_known = [m for m in mail.outbox if m.to == ["reader@example.org"]]
-    assert len(to_known) == 1 and "already" in to_known[0].body
+    assert len(to_known) == 1 and "already has a subscription" in to_known[0].body
+    # The reader learns that what they typed now was not used, and where to change it.
+    assert "the ones typed with this request are not used" in to_known[0].body
+    assert "typed with this request are not used" in to_known[0].alternatives[0][0]
 
 
 @pytest.mark.django_db
