@@ -174,6 +174,7 @@ def paper_search(request):
         "suggestion": suggestion,
         "page": page,
         "entries": list(zip(papers, rates, strict=True)),
+        "capped": len(results) >= selectors.SEARCH_RESULTS,  # more may match
         "subscriber": subscriber,
         "can_follow": bool(subscriber and _followable(query) and not problem and not following),
         "here": request.get_full_path(),

@@ -141,3 +141,12 @@ def test_a_search_that_would_be_stored_otherwise_than_it_reads_offers_no_follow_
 ):
     page = signed_in.get("/papers/", {"q": query}).content.decode()
     assert 'name="phrases"' not in page and "Follow “" not in page
+
+
+def test_a_search_with_more_matches_than_it_ranks_does_not_give_their_number_as_all(
+    client, papers, monkeypatch
+):
+    monkeypatch.setattr(selectors, "SEARCH_RESULTS", 3)
+    page = client.get("/papers/", {"q": "transformer"}).content.decode()
+    assert "The 3 papers that match “transformer” best" in page
+    assert "3 papers match" not in page
