@@ -11,11 +11,15 @@ from django.utils.timezone import now
 
 from .addresses import email_key
 
+NOT_A_PLACE = frozenset({"localtime", "Factory"})
+"""Names in the tz database that are no place's zone: the server's own zone, which changes
+with the host, and a placeholder without an offset."""
+
 
 @functools.cache
 def known_timezones() -> tuple[str, ...]:
     """IANA time zone names, sorted (read from disk once; the lookup scans the tz database)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
+    return tuple(sorted(zoneinfo.available_timezones() - NOT_A_PLACE))
 
 
 def timezone_named(text: str) -> str:

@@ -261,7 +261,13 @@ def test_a_city_name_finds_its_time_zone(client, typed, zone):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("Atlantis", "not a time zone or a city we know"), ("Indianapolis", "could be")],
+    [
+        ("Atlantis", "not a time zone or a city we know"),
+        ("Indianapolis", "could be"),
+        # In the tz database, but no place: the server's own zone, and a placeholder.
+        ("localtime", "not a time zone or a city we know"),
+        ("Factory", "not a time zone or a city we know"),
+    ],
 )
 def test_an_unknown_or_ambiguous_city_gets_a_message_and_stores_nothing(client, typed, message):
     response = client.post("/", {"email": "new@example.org", "interests": "x1", "timezone": typed})
