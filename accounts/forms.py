@@ -50,6 +50,12 @@ def parse_interests(text: str) -> list[tuple[str, bool]]:
             f"“{links[0][:40]}” is a link, not a topic: type what it is about, or find the "
             "paper with the search and rate it “More like this”."
         )
+    wordless = [p for p in phrases if not any(c.isalnum() for c in p)]
+    if wordless:
+        raise ValidationError(
+            f"“{wordless[0][:40]}” has no word in it: type a topic in words, such as "
+            "“protein folding”."
+        )
     too_short = [p for p in phrases if len(p) < PHRASE_MIN]
     too_long = [p for p in phrases if len(p) > PHRASE_MAX]
     if too_short:

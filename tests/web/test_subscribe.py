@@ -137,6 +137,8 @@ def test_it_says_the_same_for_a_known_address_and_keeps_its_interests(client, su
         ("new@example.org", "-survey, -benchmarks", "name at least one topic to follow"),
         ("new@example.org", "LLM agents, https://arxiv.org/abs/1706.03762", "is a link"),
         ("new@example.org", "www.example.org/papers", "is a link, not a topic"),
+        ("new@example.org", "speech, 🔥🔥", "“🔥🔥” has no word in it"),
+        ("new@example.org", "?!, speech", "“?!” has no word in it"),
     ],
 )
 def test_it_refuses_bad_input_and_stores_nothing(client, email, interests, message):
