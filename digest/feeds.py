@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.views.decorators.http import condition
 
@@ -42,6 +43,14 @@ class ReaderFeed(Feed):
 
     def link(self, subscriber):
         return settings.SITE_URL + "/"
+
+    def feed_url(self, subscriber):
+        return settings.SITE_URL + reverse("digest:feed", args=[subscriber.feed_token])
+
+    def feed_guid(self, subscriber):
+        """The feed's own address, so a feed reader keeps each reader's feed apart (by
+        default the Atom id is ``link``, the same site root for everyone)."""
+        return self.feed_url(subscriber)
 
     def items(self, subscriber):
         return selectors.feed_items(subscriber=subscriber, limit=FEED_ITEMS)

@@ -96,3 +96,17 @@ def test_a_feed_reader_polling_an_unchanged_feed_gets_not_modified(
 
     assert unchanged.status_code == 304 and unchanged.content == b""
     assert changed.status_code == 200 and "Newer paper" in changed.content.decode()
+
+
+def test_each_readers_feed_names_itself_by_its_own_address_on_the_site(
+    signed_in, subscriber, settings
+):
+    path = feed_path(signed_in)
+    other = Subscriber.objects.create(email="other@example.org")
+    feed = feedparser.parse(signed_in.get(path, HTTP_HOST="127.0.0.1:8765").content)
+    assert feed.feed.id == settings.SITE_URL + path
+    assert {"rel": "self", "href": settings.SITE_URL + path} in [
+        {"rel": link.rel, "href": link.href} for link in feed.feed.links
+    ]
+    other_feed = feedparser.parse(signed_in.get(f"/feed/{other.feed_token}/").content)
+    assert other_feed.feed.id != feed.feed.id
