@@ -300,6 +300,8 @@ class DeliveryForm(NoColonMixin, forms.ModelForm):
         max_length=64,
         help_text="Start typing a city, e.g. Berlin or New York.",
     )
+    # Declared: the model field's form field would refuse -5 as "not at least 0".
+    max_papers = forms.IntegerField(min_value=1, max_value=50, label="Papers per digest (1–50)")
 
     class Meta:
         model = Subscriber
@@ -307,7 +309,6 @@ class DeliveryForm(NoColonMixin, forms.ModelForm):
         labels = {
             "send_hour": "Delivery hour (your time)",
             "weekly_day": "Day for weekly digests",
-            "max_papers": "Papers per digest (1–50)",
         }
         help_texts = {"send_hour": "", "weekly_day": ""}
         widgets = {

@@ -44,6 +44,7 @@ def test_it_pauses_and_resumes(signed_in, subscriber):
         ("timezone", "Mars/Olympus", "not a time zone or a city we know"),
         ("send_hour", "24", "less than or equal to 23"),
         ("max_papers", "0", "greater than or equal to 1"),
+        ("max_papers", "-5", "greater than or equal to 1"),
         ("max_papers", "500", "less than or equal to 50"),
         ("delivery", "hourly", "Select a valid choice"),
     ],
