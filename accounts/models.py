@@ -59,7 +59,8 @@ def validate_visible(phrase: str) -> None:
     if hidden:
         shown = "".join(c for c in phrase if c not in hidden)[:40]
         raise ValidationError(
-            f"“{shown}” contains an invisible or control character "
+            (f"“{shown}”" if shown.strip() else "An interest")
+            + " contains an invisible or control character "
             f"({', '.join(sorted({f'U+{ord(c):04X}' for c in hidden}))}, e.g. a zero-width "
             "space or a text-direction mark). Please type it again without it."
         )

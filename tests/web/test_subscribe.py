@@ -318,6 +318,7 @@ def test_subscribing_a_known_address_again_changes_not_its_delivery(client, subs
         ("graph \x1b[31mnetworks", "invisible or control character (U+001B"),
         ("\u2066protein\u2069 folding", "invisible or control character (U+2066, U+2069"),
         ("diffusion\x00models", "Null characters are not allowed"),  # Django's own check
+        ("speech, \u200b\u200b", "An interest contains an invisible or control character"),
     ],
 )
 def test_it_refuses_invisible_and_control_characters_in_interests(client, interests, message):
