@@ -81,9 +81,9 @@ def feedback_undo(request, token, value):
         subscriber, paper, value = _feedback_target(token, value)
     except BadToken as error:
         return _bad_feedback_link(request, error)
-    services.rating_undo(subscriber=subscriber, paper_id=paper.id)
+    removed = services.rating_undo(subscriber=subscriber, paper_id=paper.id)
     return _back_in_place(request, paper, None) or _feedback_page(
-        request, token, paper, value, rating=None, undone=True
+        request, token, paper, value, rating=None, undone=removed
     )
 
 
