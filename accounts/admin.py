@@ -87,7 +87,8 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send a digest now")
     def send_digest_now(self, request, queryset):
-        ids = list(queryset.values_list("id", flat=True))
+        ids = list(queryset.filter(status=Subscriber.Status.ACTIVE).values_list("id", flat=True))
+        skipped = queryset.count() - len(ids)
         try:
             tasks.send_digest_now.delay(ids, timezone.now().isoformat())
         except OperationalError:  # the broker did not answer
@@ -99,8 +100,9 @@ class SubscriberAdmin(admin.ModelAdmin):
             return
         self.message_user(
             request,
-            f"Digests queued for {len(ids)} subscriber(s); inactive readers, readers with no "
-            "match and those already sent today's digest are skipped. See Digests for outcomes.",
+            f"Digests queued for {len(ids)} subscriber(s); {skipped} not active, skipped. Readers "
+            "with no match and those already sent today's digest are skipped too. See Digests "
+            "for outcomes.",
         )
 
     @admin.action(description="Preview the next digest")

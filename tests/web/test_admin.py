@@ -105,8 +105,9 @@ def test_action_resend_confirmation(staff, subscriber):
 
 @pytest.mark.django_db
 def test_action_send_a_digest_now(staff, subscriber, papers):
-    response = action(staff, "send_digest_now", subscriber)
-    assert "Digests queued for 1 subscriber" in response.content.decode()
+    paused = Subscriber.objects.create(email="paused@example.org", status="paused")
+    response = action(staff, "send_digest_now", subscriber, paused)
+    assert "Digests queued for 1 subscriber(s); 1 not active, skipped." in response.content.decode()
     [message] = mail.outbox
     assert message.to == [subscriber.email]
     assert Digest.objects.get(subscriber=subscriber).status == Digest.Status.SENT
