@@ -94,7 +94,11 @@ def test_the_page_offers_to_pause_and_says_it_once(client, subscriber, unsubscri
     page = response.content.decode()
     assert page.count("is paused") == 1
     assert status_of(subscriber) == Subscriber.Status.PAUSED
-    assert "Unsubscribe for good" in client.get(unsubscribe_path).content.decode()
+    page = client.get(unsubscribe_path).content.decode()
+    assert "Unsubscribe for good" in page and "Resume my digest" in page
+    resumed = client.post(f"{unsubscribe_path}change/", {"to": "active"})
+    assert "Welcome back" in resumed.content.decode()
+    assert status_of(subscriber) == Subscriber.Status.ACTIVE
 
 
 @pytest.mark.django_db
