@@ -491,7 +491,13 @@ def unsubscribe_change(request, token):
     except BadToken as e:
         return bad_link(request, e)
     if subscriber.status == Subscriber.Status.BOUNCED:
-        return bad_link(request, BadToken("Emails to this address bounce; subscribe again."))
+        return bad_link(
+            request,
+            BadToken(
+                "Emails to this address bounced: sign in with a link we email you to turn "
+                "your digest back on."
+            ),
+        )
     choice = request.POST.get("to")
     if choice == "paused":
         services.subscriber_set_status(subscriber=subscriber, status=Subscriber.Status.PAUSED)

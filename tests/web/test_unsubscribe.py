@@ -144,7 +144,8 @@ def test_a_bounced_address_stays_bounced_and_the_page_says_how_to_get_digests_ag
     assert "Weekly instead" not in page and "Subscribe again" not in page
     # What the page offered an unsubscribed reader turns nothing back on.
     for choice in ("active", "weekly", "paused"):
-        assert client.post(f"{unsubscribe_path}change/", {"to": choice}).status_code == 400
+        refused = client.post(f"{unsubscribe_path}change/", {"to": choice})
+        assert refused.status_code == 400 and "sign in with a link" in refused.content.decode()
     assert status_of(subscriber) == Subscriber.Status.BOUNCED
 
 
