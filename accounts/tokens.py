@@ -35,10 +35,16 @@ def read_token(token: str, purpose: str, *, max_age: int | None = None) -> dict:
     return payload
 
 
+NONCE_LIMIT = 2**33
+"""A sign-in nonce is a sign-in time in seconds since 1970 (or 0): none reaches 2**33, the
+year 2242, and a larger one is no date at all."""
+
+
 def read_signin_token(token: str, purpose: str, *, max_age: int) -> tuple[int, int]:
     """The subscriber id and sign-in nonce of a single-use (confirm or sign-in) link."""
     payload = read_token(token, purpose, max_age=max_age)
-    if not isinstance(payload.get("n"), int):
+    nonce = payload.get("n")
+    if not isinstance(nonce, int) or not 0 <= nonce < NONCE_LIMIT:
         raise BadToken("This link is not valid.")
     return payload["s"], payload["n"]
 

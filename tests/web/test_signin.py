@@ -5,6 +5,7 @@ from django.core import mail
 
 from accounts import links
 from accounts.models import AccountMail, Subscriber
+from accounts.tokens import make_token
 
 
 def link_in(message):
@@ -77,6 +78,18 @@ def test_it_refuses_an_expired_sign_in_link(client, subscriber, settings):
     settings.ACCOUNT_SIGNIN_MAX_AGE = -1
     response = client.get(links.signin_url(subscriber).removeprefix(settings.SITE_URL))
     assert response.status_code == 400 and "expired" in response.content.decode()
+    assert client.get("/account/").status_code == 302
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("purpose", ["signin", "confirm"])
+@pytest.mark.parametrize("nonce", [10**20, -(10**20), -1])
+def test_a_link_with_a_nonce_no_sign_in_can_have_is_refused(client, subscriber, purpose, nonce):
+    # Signed with the site's key, as only a leaked key would allow: still no server error.
+    token = make_token(subscriber.id, purpose, n=nonce)
+    for method in (client.get, client.post):
+        response = method(f"/{purpose}/{token}/")
+        assert response.status_code == 400 and "not valid" in response.content.decode()
     assert client.get("/account/").status_code == 302
 
 
