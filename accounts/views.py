@@ -16,7 +16,7 @@ from . import selectors, services
 from .addresses import email_key, mask_email
 from .forms import AddInterestsForm, DeliveryForm, EmailForm, InterestFormSet, SubscribeForm
 from .models import Subscriber, known_timezones
-from .tokens import BadToken, read_token
+from .tokens import BadToken, read_signin_token, read_token
 
 SESSION_KEY = "subscriber_id"
 # Set to "settings" for a session opened by a digest's settings link: it may change the
@@ -198,6 +198,14 @@ def _sign_in_link_check(purpose: str, max_age: int):
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
     def welcome(subscriber):
+        # A link sent to an address that had signed in before carries that sign-in's time;
+        # subscribing again kept its interests and delivery, so it goes to the account.
+        _, nonce = read_signin_token(token, "confirm", max_age=settings.ACCOUNT_CONFIRM_MAX_AGE)
+        if nonce:
+            messages.success(
+                request, "Welcome back: your digest is on again, with the interests you had."
+            )
+            return redirect("accounts:account")
         messages.success(request, "Your subscription is confirmed. Welcome!")
         return redirect("accounts:start")
 

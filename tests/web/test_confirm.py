@@ -77,3 +77,25 @@ def test_subscribing_again_restarts_a_digest_that_was_stopped(client, status):
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE
     assert not subscriber.interests.exists()  # a known address keeps its own interests
+
+
+@pytest.mark.django_db
+def test_a_reader_subscribing_again_is_welcomed_back_to_their_account_as_it_was(client, papers):
+    client.post(
+        "/", {"email": "back@example.org", "interests": "speech recognition", "website": ""}
+    )
+    client.post(confirmation_link())
+    client.post("/signout/")
+    Subscriber.objects.filter(email="back@example.org").update(status="unsubscribed")
+    mail.outbox.clear()
+
+    client.post("/", {"email": "back@example.org", "interests": "knitting", "website": ""})
+    response = client.post(confirmation_link(), follow=True)
+
+    assert response.redirect_chain[-1][0] == "/account/"
+    page = response.content.decode()
+    assert "Welcome back: your digest is on again, with the interests you had." in page
+    assert "Your subscription is confirmed" not in page
+    subscriber = Subscriber.objects.get(email="back@example.org")
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert list(subscriber.interests.values_list("phrase", flat=True)) == ["speech recognition"]
