@@ -90,10 +90,13 @@ def _clean(text: str) -> str:
 
 def _is_soft_bounce(event) -> bool:
     """A bounce the ESP itself calls temporary (a full mailbox, a server down for now):
-    anymail reports it as bounced, and only the ESP's own event tells. The ESP reports a
-    hard bounce if it lasts; Postmark also makes the address inactive only then."""
+    anymail reports it as bounced, and only the ESP's own event tells (Postmark's "Type",
+    Brevo's and Mandrill's "event"). The ESP reports a hard bounce if it lasts; Postmark
+    also makes the address inactive only then."""
     raw = event.esp_event
-    return isinstance(raw, dict) and raw.get("Type") == "SoftBounce"
+    return isinstance(raw, dict) and (
+        raw.get("Type") == "SoftBounce" or raw.get("event") == "soft_bounce"
+    )
 
 
 @receiver(tracking, dispatch_uid="digest.webhooks.stop_mailing")

@@ -118,6 +118,30 @@ def test_a_soft_bounce_leaves_the_reader_subscribed_and_a_hard_one_then_stops_ma
     assert reader.status == Subscriber.Status.BOUNCED
 
 
+def test_a_brevo_soft_bounce_leaves_the_reader_subscribed_and_a_hard_one_stops_mail(
+    client, reader, settings
+):
+    settings.EMAIL_BACKEND = "anymail.backends.brevo.EmailBackend"
+    url = "/anymail/brevo/tracking/"
+    # Brevo's transactional webhook body, as documented at developers.brevo.com.
+    event = {
+        "email": "reader@example.org",
+        "id": 26224,
+        "date": "2026-11-23 16:33:54",
+        "ts_epoch": 1795451634000,
+        "message-id": "<201798300811.5787683@relay.domain.com>",
+        "reason": "mailbox full",
+        "tag": "digest",
+    }
+    assert _post(client, event | {"event": "soft_bounce"}, url=url).status_code == 200
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.ACTIVE
+
+    assert _post(client, event | {"event": "hard_bounce"}, url=url).status_code == 200
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.BOUNCED
+
+
 def test_it_changes_nothing_on_a_delivery_report(client, reader):
     assert _post(client, DELIVERY).status_code == 200
 
