@@ -40,8 +40,9 @@ NONCE_LIMIT = 2**33
 year 2242, and a larger one is no date at all."""
 
 
-def read_signin_token(token: str, purpose: str, *, max_age: int) -> tuple[int, int]:
-    """The subscriber id and sign-in nonce of a single-use (confirm or sign-in) link."""
+def read_signin_token(token: str, purpose: str, *, max_age: int | None) -> tuple[int, int]:
+    """The subscriber id and sign-in nonce of a single-use (confirm or sign-in) link
+    (``max_age`` None: of any age, for a link already checked)."""
     payload = read_token(token, purpose, max_age=max_age)
     nonce = payload.get("n")
     if not isinstance(nonce, int) or not 0 <= nonce < NONCE_LIMIT:

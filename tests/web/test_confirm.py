@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core import mail
 
-from accounts import links
+from accounts import links, services
 from accounts.models import Subscriber
 
 
@@ -99,3 +99,20 @@ def test_a_reader_subscribing_again_is_welcomed_back_to_their_account_as_it_was(
     subscriber = Subscriber.objects.get(email="back@example.org")
     assert subscriber.status == Subscriber.Status.ACTIVE
     assert list(subscriber.interests.values_list("phrase", flat=True)) == ["speech recognition"]
+
+
+@pytest.mark.django_db
+def test_a_link_that_expires_as_it_is_used_still_welcomes_the_reader(
+    client, papers, settings, monkeypatch
+):
+    client.post("/", {"email": "new@example.org", "interests": "speech recognition", "website": ""})
+    confirm = services.subscriber_confirm
+
+    def confirm_then_expire(**kwargs):  # the link's last moment passes during its use
+        subscriber = confirm(**kwargs)
+        settings.ACCOUNT_CONFIRM_MAX_AGE = -1
+        return subscriber
+
+    monkeypatch.setattr(services, "subscriber_confirm", confirm_then_expire)
+    response = client.post(confirmation_link(), follow=True)
+    assert "Your subscription is confirmed" in response.content.decode()
