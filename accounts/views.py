@@ -35,6 +35,12 @@ def _sign_in(request, subscriber: Subscriber, *, scope: str | None = None) -> No
         request.session.pop(SCOPE_KEY, None)
 
 
+def _settings_only(request) -> bool:
+    """Whether the session was opened by a digest's settings link (which a forwarded digest
+    hands on): it may change settings, not download, move or delete the account."""
+    return request.session.get(SCOPE_KEY) == SETTINGS_SCOPE
+
+
 def subscriber_required(view):
     """Pass the signed-in subscriber to the view; others go to the sign-in page."""
 
@@ -55,7 +61,7 @@ def full_signin_required(view):
     @wraps(view)
     @subscriber_required
     def wrapper(request, subscriber, *args, **kwargs):
-        if request.session.get(SCOPE_KEY) == SETTINGS_SCOPE:
+        if _settings_only(request):
             messages.info(
                 request,
                 "To download your data, move your mail or delete your account, sign in with "
@@ -312,8 +318,7 @@ def _account_page(request, subscriber, status=200, **forms):
         "preview": partial(selectors.subscriber_preview, subscriber=subscriber, key=preview_key),
         "past_digests": partial(selectors.subscriber_past_digests, subscriber=subscriber),
         "last_sent": last_sent,
-        # A digest's settings link opens the page but not what ``full_signin_required`` guards.
-        "full_signin": request.session.get(SCOPE_KEY) != SETTINGS_SCOPE,
+        "full_signin": not _settings_only(request),
     }
     return render(request, "accounts/account.html", context, status=status)
 
