@@ -45,13 +45,25 @@ def _due_on(edition: date) -> Q:
     )
 
 
+def done_since(edition) -> Exists:
+    """Whether the subscriber (``OuterRef("pk")``) has a digest done for ``edition`` or a
+    later one: a reader who moved their time zone west after a digest, and whose local
+    date went back a day, gets no second one that day."""
+    return Exists(
+        Digest.objects.filter(
+            subscriber=OuterRef("pk"), edition__gte=edition, status__in=DONE_STATUSES
+        )
+    )
+
+
 def subscribers_due(*, now: datetime, edition: date | None = None) -> list[int]:
     """Ids of active subscribers whose digest is due and not yet done, in one query.
 
     With ``edition`` every active subscriber due on that date counts, whatever the hour
     (the manual daily run). Without it, a subscriber is due once their local send hour
     has come on their local date (the hourly beat tick); a tick that was missed is
-    made up by the next one.
+    made up by the next one; a weekly reader's, until the same hour the next day (their
+    week has no other).
     """
     active = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
     if edition is not None:
@@ -60,16 +72,27 @@ def subscribers_due(*, now: datetime, edition: date | None = None) -> list[int]:
         )
     else:
         zones = active.values_list("timezone", flat=True).distinct().order_by()
-        by_zone, editions = Q(pk__in=[]), []
+        daily, weekly = Subscriber.Frequency.DAILY, Subscriber.Frequency.WEEKLY
+        slots = []
         for zone in zones:
             local = now.astimezone(Subscriber(timezone=zone).zone)
-            by_zone |= Q(timezone=zone, send_hour__lte=local.hour) & _due_on(local.date())
-            editions.append(When(timezone=zone, then=Value(local.date())))
-        due = active.filter(by_zone).annotate(edition=Case(*editions, output_field=DateField()))
-    done = Digest.objects.filter(
-        subscriber=OuterRef("pk"), edition=OuterRef("edition"), status__in=DONE_STATUSES
+            today, hour = local.date(), local.hour
+            yesterday = today - timedelta(days=1)
+            for when, slot in (
+                (Q(frequency=daily, send_hour__lte=hour), today),
+                (Q(frequency=weekly, weekly_day=today.weekday(), send_hour__lte=hour), today),
+                (
+                    Q(frequency=weekly, weekly_day=yesterday.weekday(), send_hour__gt=hour),
+                    yesterday,
+                ),
+            ):
+                slots.append(When(Q(timezone=zone) & when, then=Value(slot)))
+        due = active.annotate(edition=Case(*slots, output_field=DateField())).filter(
+            edition__isnull=False
+        )
+    return list(
+        due.filter(~done_since(OuterRef("edition"))).order_by("pk").values_list("pk", flat=True)
     )
-    return list(due.filter(~Exists(done)).order_by("pk").values_list("pk", flat=True))
 
 
 class IndexNotReady(Exception):

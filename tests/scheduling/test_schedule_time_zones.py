@@ -107,3 +107,44 @@ def test_it_cuts_the_due_readers_into_batches_of_the_configured_size(
 
     assert run.due == 5
     assert batches == [[r.id for r in readers[:2]], [r.id for r in readers[2:4]], [readers[4].id]]
+
+
+def test_a_reader_who_moves_their_time_zone_west_after_a_digest_gets_no_second_one_that_day(
+    corpus, make_subscriber, mailoutbox
+):
+    reader = make_subscriber("mover@example.org", send_hour=0)
+    four = NOW.replace(hour=4)  # Monday 04:15 UTC: Sunday 20:15 in Los Angeles
+    assert _tick(four) == {"mover@example.org": MONDAY}
+
+    reader.timezone = "America/Los_Angeles"
+    reader.save(update_fields=["timezone"])
+
+    assert selectors.subscribers_due(now=four + timedelta(minutes=5)) == []
+    _tick(four + timedelta(minutes=5))
+    assert Digest.objects.count() == 1 and len(mailoutbox) == 1
+    # The next one comes at their hour of their next day.
+    assert selectors.subscribers_due(now=NOW.replace(day=24, hour=8)) == [reader.id]
+
+
+def test_a_weekly_reader_whose_hour_was_missed_gets_that_weeks_digest_within_a_day(
+    corpus, make_subscriber, mailoutbox
+):
+    # Monday 23:00 UTC; the 23:15 tick never ran.
+    reader = make_subscriber("weekly@example.org", frequency="weekly", weekly_day=0, send_hour=23)
+    tuesday_early = datetime.combine(TUESDAY, time(0, 15), tzinfo=UTC)
+
+    assert _tick(tuesday_early) == {"weekly@example.org": TUESDAY}
+    assert selectors.subscribers_due(now=tuesday_early + timedelta(hours=22)) == []
+    assert len(mailoutbox) == 1
+    # Next Monday as usual.
+    assert selectors.subscribers_due(now=tuesday_early + timedelta(days=6, hours=23)) == [reader.id]
+
+
+def test_a_weekly_reader_is_due_only_in_the_day_after_their_hour(corpus, make_subscriber):
+    # Monday 07:00 UTC; Wednesday's reader subscribed after their hour had passed.
+    reader = make_subscriber("weekly@example.org", frequency="weekly", weekly_day=0, send_hour=7)
+    tuesday = datetime.combine(TUESDAY, time(6, 15), tzinfo=UTC)
+
+    assert selectors.subscribers_due(now=tuesday) == [reader.id]
+    assert selectors.subscribers_due(now=tuesday + timedelta(hours=1)) == []
+    assert selectors.subscribers_due(now=tuesday + timedelta(days=1)) == []
