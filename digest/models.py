@@ -134,6 +134,9 @@ class Digest(models.Model):
     covers_from = models.DateTimeField(
         null=True, blank=True, help_text="Papers added since then were this digest's candidates."
     )
+    covers_to = models.DateTimeField(
+        null=True, blank=True, help_text="The next digest's candidates are papers added since then."
+    )
     skip_reason = models.CharField(max_length=100, blank=True)
 
     class Meta:

@@ -221,25 +221,27 @@ class Pick:
 def edition_starts(subscribers: list[Subscriber], *, now: datetime) -> dict[int, datetime]:
     """From when each subscriber's next digest takes papers, in one query.
 
-    Papers added since their previous digest was due (its edition at their send hour), at
-    most ``DIGEST_CATCHUP_DAYS`` back; for a first digest, the last
-    ``DIGEST_CANDIDATE_DAYS`` days.
+    Papers added since their previous digest was made (``covers_to``; for a digest from
+    before that was recorded, its edition at their send hour), at most
+    ``DIGEST_CATCHUP_DAYS`` back; for a first digest, the last ``DIGEST_CANDIDATE_DAYS``
+    days. So a reader who moves their hour later loses no paper added in between.
     """
-    previous = dict(
-        Digest.objects.filter(
+    previous = {
+        sid: (edition, until)
+        for sid, edition, until in Digest.objects.filter(
             subscriber__in=subscribers,
             status__in=[Digest.Status.SENT, Digest.Status.SENDING],
         )
         .values("subscriber_id")
-        .annotate(last=Max("edition"))
-        .values_list("subscriber_id", "last")
-    )
+        .annotate(last=Max("edition"), until=Max("covers_to"))
+        .values_list("subscriber_id", "last", "until")
+    }
     oldest = now - timedelta(days=settings.DIGEST_CATCHUP_DAYS)
     first = now - timedelta(days=settings.DIGEST_CANDIDATE_DAYS)
     starts = {}
     for s in subscribers:
-        edition = previous.get(s.id)
-        due = edition and datetime.combine(edition, time(s.send_hour), tzinfo=s.zone)
+        edition, until = previous.get(s.id, (None, None))
+        due = until or (edition and datetime.combine(edition, time(s.send_hour), tzinfo=s.zone))
         starts[s.id] = max(due, oldest) if due and due < now else first
     return starts
 

@@ -511,7 +511,10 @@ def digest_send_batch(
     for digest in digests:
         digest.covers_from = starts[digest.subscriber_id]
     _update_each(
-        "covers_from", {d.id: d.covers_from for d in digests}, where={"claim_token": token}
+        "covers_from",
+        {d.id: d.covers_from for d in digests},
+        where={"claim_token": token},
+        covers_to=now,
     )
     newest = selectors.newest_paper_at()
     skip_reasons = defaultdict(list)

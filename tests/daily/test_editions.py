@@ -111,3 +111,18 @@ def test_a_weekly_digest_covers_the_week_since_the_previous_one(make_subscriber,
     digest_send_batch(subscriber_ids=[reader.id], now=at(23))
 
     assert sent_titles(reader, date(2026, 11, 23)) == {"On the 17th", "On the 19th", "On the 21th"}
+
+
+def test_a_reader_who_moves_their_hour_later_loses_no_paper_added_meanwhile(
+    make_subscriber, speech_paper
+):
+    reader = make_subscriber("ada@example.org", ["speech recognition"], send_hour=3)
+    speech_paper("Before", at(19, 10))
+    digest_send_batch(subscriber_ids=[reader.id], now=at(20, 4))
+    speech_paper("Just after", at(20, 5))  # after that digest, before the new hour
+    reader.send_hour = 9
+    reader.save(update_fields=["send_hour"])
+
+    digest_send_batch(subscriber_ids=[reader.id], now=at(21, 9))
+
+    assert sent_titles(reader, date(2026, 11, 21)) == {"Just after"}
