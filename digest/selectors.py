@@ -257,11 +257,11 @@ def recommendations_for(
     """Each subscriber's best papers among those ingested recently, best first.
 
     ``subscribers`` must come with ``interests`` prefetched. Papers already sent to a
-    subscriber are never picked again; their ratings move their profile ("more / less
-    like this"; only ratings made within the index window are read). Papers ingested after
-    the index was built are vectorized with its vocabulary. Costs three queries however
-    many subscribers and however long the history. Raises ``IndexNotReady`` before the
-    first index is built.
+    subscriber, or rated by them, are never picked again; their ratings move their profile
+    ("more / less like this"; only ratings made within the index window are read). Papers
+    ingested after the index was built are vectorized with its vocabulary. Costs three
+    queries however many subscribers and however long the history. Raises
+    ``IndexNotReady`` before the first index is built.
     """
     data = corpus()
     if data.index is None:
@@ -308,6 +308,12 @@ def recommendations_for(
         (row_of[sid], row_of_paper[paper_id], value, age.total_seconds() / 86400)
         for sid, paper_id, value, age in rated
         if paper_id in row_of_paper
+    ]
+    # A paper the reader rated (on the onboarding page, say) is as good as seen.
+    seen += [
+        (row_of[sid], row_of_candidate[paper_id])
+        for sid, paper_id, _, _ in rated
+        if paper_id in row_of_candidate
     ]
     profiles = Profiles.build(
         n_papers=len(paper_ids),

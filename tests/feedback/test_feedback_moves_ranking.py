@@ -5,12 +5,13 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Subscriber
 from digest import selectors
-from digest.models import DigestItem, Paper, Rating
+from digest.models import Digest, DigestItem, Paper, Rating
 from digest.ranking import FLOOR
 from digest.services import digest_send_batch, rating_record
 
@@ -33,8 +34,11 @@ def first_digest(reader):
 
 
 def _next_picks(reader, now):
+    """The next digest's picks, its window holding the papers the first one had (the
+    sample is ingested as the test starts)."""
     subscriber = Subscriber.objects.prefetch_related("interests").get(id=reader.id)
-    return selectors.recommendations_for([subscriber], now=now)[reader.id]
+    since = {reader.id: now - timedelta(days=7)}
+    return selectors.recommendations_for([subscriber], now=now, since=since)[reader.id]
 
 
 def _closeness(paper_ids, paper):
@@ -70,6 +74,8 @@ def test_it_leans_the_next_digest_towards_a_paper_liked_from_the_email(
     more, _ = feedback_links()
 
     client.post(link_path(more[at]))
+    # Tomorrow's window holds the papers the first digest had (as _next_picks').
+    Digest.objects.update(covers_to=F("covers_from"))
     digest_send_batch(subscriber_ids=[reader.id], now=tomorrow)
 
     second = list(
@@ -149,3 +155,17 @@ def test_it_reads_only_the_ratings_made_within_the_index_window(reader, first_di
     with connection.cursor() as cursor:
         cursor.execute(ratings_query)
         assert len(cursor.fetchall()) == 1
+
+
+def test_papers_rated_before_any_digest_are_not_sent_nor_their_own_reason(reader):
+    # As on the onboarding page: the reader rates papers their first digest would hold.
+    picks = _next_picks(reader, timezone.now())
+    liked, disliked = (Paper.objects.get(id=p.paper_id) for p in picks[:2])
+    rating_record(subscriber=reader, paper=liked, value=1)
+    rating_record(subscriber=reader, paper=disliked, value=-1)
+
+    digest_send_batch(subscriber_ids=[reader.id], now=timezone.now())
+
+    items = DigestItem.objects.filter(digest__subscriber=reader)
+    assert items.exists()
+    assert not items.filter(paper__in=[liked, disliked]).exists()
