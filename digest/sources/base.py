@@ -17,6 +17,20 @@ CATEGORY_MAX_LENGTH = 32
 URL_MAX_LENGTH = 300
 VERSION_MAX = 32767  # PositiveSmallIntegerField
 COUNT_MAX = 2**31 - 1  # PositiveIntegerField
+TITLE_MAX_LENGTH = 1_000
+ABSTRACT_MAX_LENGTH = 10_000
+AUTHOR_MAX_LENGTH = 300
+"""Longer texts are no paper's (arXiv: titles of at most about 300 characters, abstracts
+of 1,920): a record holding one is refused, as its text would cost every index build
+(one 2,000,000-character abstract made the build ask for 254 GiB)."""
+AUTHORS_KEPT = 100
+"""Names kept of a paper's authors (``authors_count`` keeps their number): a byline shows
+a few, and a collaboration's paper lists thousands."""
+CATEGORIES_KEPT = 20
+
+# Characters no title or name may carry: control characters (PostgreSQL refuses a text
+# with NUL, and so the whole page) and the bidirectional overrides that reorder a line.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 _web_url = URLValidator(schemes=["http", "https"])
 
@@ -64,7 +78,20 @@ class PaperRecord:
     upvotes: int | None = None
 
     def __post_init__(self):
-        self.title, self.abstract = readable(self.title), readable(self.abstract)
+        self.title = readable(_INVISIBLE.sub("", self.title))
+        self.abstract = readable(_INVISIBLE.sub("", self.abstract))
+        if self.authors_count is None and len(self.authors) > AUTHORS_KEPT:
+            self.authors_count = len(self.authors)
+        self.authors = [_INVISIBLE.sub("", a) for a in self.authors[:AUTHORS_KEPT]]
+        self.categories = [_INVISIBLE.sub("", c) for c in self.categories[:CATEGORIES_KEPT]]
+        for name, text, most in (
+            ("title", self.title, TITLE_MAX_LENGTH),
+            ("abstract", self.abstract, ABSTRACT_MAX_LENGTH),
+            ("an author's name", max(self.authors, key=len, default=""), AUTHOR_MAX_LENGTH),
+            ("a category", max(self.categories, key=len, default=""), CATEGORY_MAX_LENGTH),
+        ):
+            if len(text) > most:
+                raise ValueError(f"{name} is longer than {most:,} characters")
         for name, label in (("abs_url", "'url'"), ("pdf_url", "'pdf_url'")):
             url = getattr(self, name)
             if url == "":

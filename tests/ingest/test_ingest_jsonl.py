@@ -79,9 +79,42 @@ def test_a_value_too_long_for_its_column_is_reported_by_line_and_the_good_lines_
     err = capsys.readouterr().err
     assert f"{path}:2: skipped: 'url' is longer than 300 characters" in err
     assert f"{path}:3: skipped: 'id' is longer than 64 characters" in err
-    assert f"{path}:4: skipped: the first category is longer than 32 characters" in err
+    assert f"{path}:4: skipped: a category is longer than 32 characters" in err
     assert f"{path}:5: skipped: 'upvotes' is larger than 2147483647" in err
     assert sorted(Paper.objects.values_list("title", flat=True)) == [
         "Good paper one",
         "Good paper two",
     ]
+
+
+def test_control_characters_are_dropped_and_texts_no_paper_has_are_refused_by_line(
+    tmp_path, capsys
+):
+    """A NUL in one title lost the whole file on PostgreSQL; a 2,000,000-character abstract
+    made every later index build ask for 254 GiB."""
+    path = write_lines(
+        tmp_path / "papers.jsonl",
+        [
+            json.dumps({"title": "Nul\u0000 paper\u202e", "abstract": "About\u0000 speech."}),
+            json.dumps({"title": "t" * 1001, "abstract": "x"}),
+            json.dumps({"title": "Long abstract", "abstract": "speech " * 2000}),
+            json.dumps({"title": "Long name", "abstract": "x", "authors": ["n" * 301]}),
+            json.dumps({"title": "Many authors", "abstract": "x", "authors": ["A"] * 3000}),
+            json.dumps({"title": "Good paper", "abstract": "About vision."}),
+        ],
+    )
+
+    with pytest.raises(CommandError, match="3 lines"):
+        call_command("ingest_papers", str(path))
+
+    err = capsys.readouterr().err
+    assert f"{path}:2: skipped: title is longer than 1,000 characters" in err
+    assert f"{path}:3: skipped: abstract is longer than 10,000 characters" in err
+    assert f"{path}:4: skipped: an author's name is longer than 300 characters" in err
+    papers = {p.title: p for p in Paper.objects.all()}
+    assert sorted(papers) == ["Good paper", "Many authors", "Nul paper"]
+    assert papers["Nul paper"].abstract == "About speech."
+    assert (len(papers["Many authors"].authors), papers["Many authors"].authors_count) == (
+        100,
+        3000,
+    )
