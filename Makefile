@@ -47,6 +47,7 @@ check-deploy: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	APP_ENV=production SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  REDIS_URL=redis://127.0.0.1:6379/0 ALLOWED_HOSTS=digest.example.org SITE_URL=https://digest.example.org \
+	  EMAIL_URL=smtp://mail.example.org:587/?tls=True \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Unit and view tests only, no real services or browser.

@@ -251,6 +251,41 @@ if (
         "ANYMAIL_WEBHOOK_SECRET (user:password) must be set when APP_ENV=production and "
         "EMAIL_BACKEND is an anymail ESP: it protects /anymail/<esp>/tracking/"
     )
+_NOT_DELIVERING = {
+    "digest.mail.OutboxEmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+if PRODUCTION:
+    # Each of these starts a site that looks healthy and is not: debug pages to strangers,
+    # any Host header believed, emailed links to plain http or localhost, digests written
+    # to a file and counted sent, tasks run inside web requests, a webhook no ESP can call.
+    _unsafe = [
+        (DEBUG, "DEBUG must be off"),
+        (
+            "*" in ALLOWED_HOSTS or "ALLOWED_HOSTS" not in env.ENVIRON,
+            "ALLOWED_HOSTS must name the site's hosts (not *)",
+        ),
+        (
+            not SITE_URL.startswith("https://") and SECURE_SSL_REDIRECT,
+            "SITE_URL must be the site's https:// address (or SECURE_SSL_REDIRECT=false)",
+        ),
+        (
+            EMAIL_BACKEND in _NOT_DELIVERING,
+            "EMAIL_BACKEND must deliver mail (an anymail ESP, or EMAIL_URL=smtp://...), "
+            f"not {EMAIL_BACKEND}",
+        ),
+        (not REDIS_URL, "REDIS_URL must point at Redis (the broker and the cache)"),
+        (
+            ":" not in ANYMAIL.get("WEBHOOK_SECRET", ":"),
+            "ANYMAIL_WEBHOOK_SECRET must be user:password (basic auth always holds a colon)",
+        ),
+    ]
+    _refused = [message for unsafe, message in _unsafe if unsafe]
+    if _refused:
+        raise environ.ImproperlyConfigured("; ".join(_refused) + " when APP_ENV=production")
 if "REQUESTS_TIMEOUT" in ANYMAIL:  # seconds an ESP's API may take to answer (default 30)
     ANYMAIL["REQUESTS_TIMEOUT"] = float(ANYMAIL["REQUESTS_TIMEOUT"])
 # Account mail (confirmation, sign-in) and digests come from different addresses.

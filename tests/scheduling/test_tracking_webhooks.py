@@ -225,6 +225,9 @@ def _start_production(**env):
         SECRET_KEY="a-long-and-random-production-key-5f2a9c1e7d3b8a6f4e2c0b9d7a5f3e1c",
         VAR_DIR=str(django_settings.VAR_DIR),
         DJANGO_SETTINGS_MODULE="digest.settings",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        ALLOWED_HOSTS="digest.example.org",
+        SITE_URL="https://digest.example.org",
         **env,
     )
     code = "import django; django.setup(); from django.conf import settings; settings.ANYMAIL"
