@@ -15,8 +15,26 @@ from . import selectors, services, tasks
 from .models import AccountMail, Interest, Subscriber
 
 
+class InterestFormSet(forms.BaseInlineFormSet):
+    """The reader's interests, one of each phrase whatever its case (the inline shows them
+    all; the database's case-insensitive constraint would refuse a second with a 500)."""
+
+    def clean(self):
+        super().clean()
+        kept = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            phrase = data.get("phrase")
+            if not phrase or data.get("DELETE"):
+                continue
+            if phrase.lower() in kept:
+                form.add_error("phrase", "The reader already has this interest (in any case).")
+            kept.add(phrase.lower())
+
+
 class InterestInline(admin.TabularInline):
     model = Interest
+    formset = InterestFormSet
     extra = 1
     fields = ["phrase", "weight", "excluded"]
     classes = ["no-original"]

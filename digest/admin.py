@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
@@ -16,7 +17,8 @@ admin.site.index_title = "Subscribers, papers and digests"
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records written by the jobs: staff look, nobody edits or deletes them one by one.
 
-    Delete permission stays, so that deleting a subscriber deletes their records too.
+    Delete permission stays, so that deleting a subscriber deletes their records too; the
+    records' own delete pages answer 403.
     """
 
     def has_add_permission(self, request, obj=None):
@@ -33,6 +35,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "show_delete": False}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Only through their subscriber: a digest deleted alone is an edition sent again.
+        raise PermissionDenied
 
 
 class ReaderRecordsAdmin(ReadOnlyAdmin):

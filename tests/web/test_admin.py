@@ -144,6 +144,17 @@ def test_read_only_records_have_no_delete_button(staff, subscriber):
 
 
 @pytest.mark.django_db
+def test_a_read_only_record_cannot_be_deleted_through_its_delete_address(staff, subscriber):
+    """A deleted digest was sent again: its edition no longer counted as done."""
+    digest = Digest.objects.create(subscriber=subscriber, edition=timezone.localdate())
+    url = f"{changelist(Digest)}{digest.pk}/delete/"
+
+    assert staff.get(url).status_code == 403
+    assert staff.post(url, {"post": "yes"}).status_code == 403
+    assert Digest.objects.filter(pk=digest.pk).exists()
+
+
+@pytest.mark.django_db
 def test_deleting_a_subscriber_still_deletes_their_records(staff, subscriber):
     paper = Paper.objects.create(source="arxiv", title="Conformer", abstract="speech")
     Rating.objects.create(subscriber=subscriber, paper=paper, value=1)
@@ -261,3 +272,36 @@ def test_ratings_are_found_by_a_readers_address_or_a_papers_arxiv_id(staff, subs
 
     assert "Conformer" in by_address and "Whisper" not in by_address
     assert "Whisper" in by_paper and "Conformer" not in by_paper
+
+
+@pytest.mark.django_db
+def test_staff_adding_an_interest_the_reader_has_in_another_case_see_a_form_error(
+    staff, subscriber
+):
+    interest = subscriber.interests.get()
+    url = f"{changelist(Subscriber)}{subscriber.pk}/change/"
+    form = {
+        "email": subscriber.email,
+        "status": subscriber.status,
+        "timezone": subscriber.timezone,
+        "send_hour": subscriber.send_hour,
+        "frequency": subscriber.frequency,
+        "weekly_day": subscriber.weekly_day,
+        "max_papers": subscriber.max_papers,
+        "status_reason": "",
+        "interests-TOTAL_FORMS": "2",
+        "interests-INITIAL_FORMS": "1",
+        "interests-0-id": interest.pk,
+        "interests-0-subscriber": subscriber.pk,
+        "interests-0-phrase": interest.phrase,
+        "interests-0-weight": "1",
+        "interests-1-subscriber": subscriber.pk,
+        "interests-1-phrase": interest.phrase.upper(),
+        "interests-1-weight": "1",
+    }
+
+    response = staff.post(url, form)
+
+    assert response.status_code == 200
+    assert "already has this interest" in response.content.decode()
+    assert subscriber.interests.count() == 1
