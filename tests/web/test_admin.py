@@ -202,11 +202,10 @@ def test_admin_login_is_throttled_per_ip_and_per_user_name(client, admin_user, s
     assert login("password", username="admin2", ip="10.1.1.1").status_code == 200
 
 
-@pytest.mark.django_db
-def test_staff_cannot_save_an_interest_with_an_invisible_character(staff, subscriber):
+def _with_a_new_interest(subscriber, phrase) -> dict:
+    """The admin's change form of a subscriber with one interest, adding ``phrase``."""
     interest = subscriber.interests.get()
-    url = f"{changelist(Subscriber)}{subscriber.pk}/change/"
-    form = {
+    return {
         "email": subscriber.email,
         "status": subscriber.status,
         "timezone": subscriber.timezone,
@@ -222,9 +221,16 @@ def test_staff_cannot_save_an_interest_with_an_invisible_character(staff, subscr
         "interests-0-phrase": interest.phrase,
         "interests-0-weight": "1",
         "interests-1-subscriber": subscriber.pk,
-        "interests-1-phrase": "diffusion\u200b models",
+        "interests-1-phrase": phrase,
         "interests-1-weight": "1",
     }
+
+
+@pytest.mark.django_db
+def test_staff_cannot_save_an_interest_with_an_invisible_character(staff, subscriber):
+    interest = subscriber.interests.get()
+    url = f"{changelist(Subscriber)}{subscriber.pk}/change/"
+    form = _with_a_new_interest(subscriber, "diffusion\u200b models")
 
     page = staff.post(url, form).content.decode()
 
@@ -280,25 +286,7 @@ def test_staff_adding_an_interest_the_reader_has_in_another_case_see_a_form_erro
 ):
     interest = subscriber.interests.get()
     url = f"{changelist(Subscriber)}{subscriber.pk}/change/"
-    form = {
-        "email": subscriber.email,
-        "status": subscriber.status,
-        "timezone": subscriber.timezone,
-        "send_hour": subscriber.send_hour,
-        "frequency": subscriber.frequency,
-        "weekly_day": subscriber.weekly_day,
-        "max_papers": subscriber.max_papers,
-        "status_reason": "",
-        "interests-TOTAL_FORMS": "2",
-        "interests-INITIAL_FORMS": "1",
-        "interests-0-id": interest.pk,
-        "interests-0-subscriber": subscriber.pk,
-        "interests-0-phrase": interest.phrase,
-        "interests-0-weight": "1",
-        "interests-1-subscriber": subscriber.pk,
-        "interests-1-phrase": interest.phrase.upper(),
-        "interests-1-weight": "1",
-    }
+    form = _with_a_new_interest(subscriber, interest.phrase.upper())
 
     response = staff.post(url, form)
 
