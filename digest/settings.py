@@ -7,6 +7,7 @@ plus ``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL`` and an anymail ``EMAIL_BACK
 """
 
 import os
+import re
 import secrets
 from email.utils import getaddresses
 from pathlib import Path
@@ -39,6 +40,17 @@ def _number(name: str, default: int | float, *, least: int | float) -> int | flo
     if value < least:
         raise environ.ImproperlyConfigured(f"{name} must be {least} or more, not {value}")
     return value
+
+
+def _rate(name: str, default: str) -> str:
+    """The django-ratelimit rate in ``name`` ("20/h", "5/10m"), refused at start when it is
+    not one: django-ratelimit would fail on every request it limits."""
+    rate = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", rate):
+        raise environ.ImproperlyConfigured(
+            f"{name} must be a rate such as 20/h or 5/10m (per s, m, h or d), not {rate!r}"
+        )
+    return rate
 
 
 APP_ENV = env.str("APP_ENV", default="development")
@@ -287,7 +299,7 @@ if PRODUCTION:
     if _refused:
         raise environ.ImproperlyConfigured("; ".join(_refused) + " when APP_ENV=production")
 if "REQUESTS_TIMEOUT" in ANYMAIL:  # seconds an ESP's API may take to answer (default 30)
-    ANYMAIL["REQUESTS_TIMEOUT"] = float(ANYMAIL["REQUESTS_TIMEOUT"])
+    ANYMAIL["REQUESTS_TIMEOUT"] = _number("ANYMAIL_REQUESTS_TIMEOUT", 30.0, least=1)
 # Account mail (confirmation, sign-in) and digests come from different addresses.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <accounts@localhost>")
 DIGEST_FROM_EMAIL = env.str("DIGEST_FROM_EMAIL", default=f"{SITE_NAME} <digest@localhost>")
@@ -311,16 +323,16 @@ ACCOUNT_MAIL_QUEUE_AGAIN_AFTER = _number("ACCOUNT_MAIL_QUEUE_AGAIN_AFTER", 120, 
 ACCOUNT_MAIL_RETRY_BACKOFF_MAX = _number("ACCOUNT_MAIL_RETRY_BACKOFF_MAX", 300, least=0)
 ACCOUNT_MAIL_KEPT = 24 * 3600
 # Subscribe and sign-in requests, per client IP and per email address (django-ratelimit).
-ACCOUNT_RATE_PER_IP = env.str("ACCOUNT_RATE_PER_IP", default="20/h")
-ACCOUNT_RATE_PER_EMAIL = env.str("ACCOUNT_RATE_PER_EMAIL", default="5/h")
+ACCOUNT_RATE_PER_IP = _rate("ACCOUNT_RATE_PER_IP", "20/h")
+ACCOUNT_RATE_PER_EMAIL = _rate("ACCOUNT_RATE_PER_EMAIL", "5/h")
 # Interest suggestions while typing, per client IP: the browser asks at most every 250 ms
 # of a pause in typing, so 60 a minute is a fast typist; the answers come from a cached table.
-INTEREST_SUGGEST_RATE = env.str("INTEREST_SUGGEST_RATE", default="60/m")
+INTEREST_SUGGEST_RATE = _rate("INTEREST_SUGGEST_RATE", "60/m")
 # Archive searches (each page of results counts), per client IP: a search of generic words
 # costs up to 0.5 s of CPU at 150,000 papers.
-SEARCH_RATE_PER_IP = env.str("SEARCH_RATE_PER_IP", default="30/m")
+SEARCH_RATE_PER_IP = _rate("SEARCH_RATE_PER_IP", "30/m")
 # Admin login attempts, per client IP and per user name.
-ADMIN_LOGIN_RATE = env.str("ADMIN_LOGIN_RATE", default="10/h")
+ADMIN_LOGIN_RATE = _rate("ADMIN_LOGIN_RATE", "10/h")
 
 # --- Digest and ranking ----------------------------------------------------------------
 DIGEST_BATCH_SIZE = _number("DIGEST_BATCH_SIZE", 500, least=1)

@@ -47,6 +47,9 @@ def test_production_refuses_a_short_or_known_key(key, run_python):
         ("DIGEST_MAX_RETRIES", "-1", "DIGEST_MAX_RETRIES must be 0 or more, not -1"),
         ("RANKING_THREADS", "1.5", "RANKING_THREADS must be a whole number, not '1.5'"),
         ("INGEST_TIMEOUT", "30s", "INGEST_TIMEOUT must be a number, not '30s'"),
+        ("ANYMAIL_REQUESTS_TIMEOUT", "abc", "ANYMAIL_REQUESTS_TIMEOUT must be a number"),
+        ("SEARCH_RATE_PER_IP", "bogus", "SEARCH_RATE_PER_IP must be a rate such as 20/h"),
+        ("ACCOUNT_RATE_PER_EMAIL", "5 per hour", "ACCOUNT_RATE_PER_EMAIL must be a rate"),
     ],
 )
 def test_a_number_setting_that_cannot_work_is_refused_at_start(name, value, message, run_python):
