@@ -165,3 +165,13 @@ def test_production_names_the_missing_allowed_hosts(run_python):
     done = run_python(*PRINT_KEY, **env)
 
     assert done.returncode != 0 and "ALLOWED_HOSTS must name" in done.stderr
+
+
+def test_a_refused_setting_is_named_in_one_line_not_a_traceback(run_python):
+    done = run_python("manage.py", "migrate", **production_env(DEBUG="true", REDIS_URL=""))
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Configuration error: DEBUG must be off; REDIS_URL must point at Redis (the broker "
+        "and the cache) when APP_ENV=production"
+    ]
