@@ -6,12 +6,16 @@ Optional fields: ``id``/``arxiv_id``, ``authors`` (list of names), ``authors_cou
 """
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import date
 
-from .base import PaperRecord, clean
+from .base import PaperRecord, arxiv_id, clean
 
 SOURCE = "jsonl"
+_ARXIV_STYLE = re.compile(r"(?:arxiv:)?\d{4}\.\d{4,5}(?:v\d+)?", re.IGNORECASE)
+"""An id written as arXiv writes them ("2611.00010v2", "arXiv:2611.00010"): stored as the
+id alone and its version, as the other sources store it, so versions merge."""
 
 
 def _record(obj) -> PaperRecord:
@@ -41,11 +45,14 @@ def _record(obj) -> PaperRecord:
         if value is not None and not is_count:
             raise ValueError(f"'{key}' must be a non-negative whole number")
         counts[key] = value
-    external_id = obj.get("arxiv_id") or obj.get("id") or ""
+    external_id, version = str(obj.get("arxiv_id") or obj.get("id") or "").strip(), 1
+    if _ARXIV_STYLE.fullmatch(external_id):
+        external_id, version = arxiv_id(external_id)
     return PaperRecord(
         title=clean(title),
         abstract=clean(abstract),
-        external_id=str(external_id).strip(),
+        external_id=external_id,
+        version=version,
         authors=authors,
         authors_count=counts["authors_count"]
         if counts["authors_count"] is not None

@@ -118,3 +118,22 @@ def test_control_characters_are_dropped_and_texts_no_paper_has_are_refused_by_li
         100,
         3000,
     )
+
+
+def test_an_arxiv_id_with_its_version_merges_with_the_same_paper(tmp_path):
+    """ "2611.00010v2" was stored as a second paper beside "2611.00010", linked to a search."""
+    path = write_lines(
+        tmp_path / "papers.jsonl",
+        [
+            json.dumps({"id": "2611.00010", "title": "Conformers", "abstract": "Speech."}),
+            json.dumps({"id": "arXiv:2611.00010v2", "title": "Conformers", "abstract": "More."}),
+            json.dumps({"id": "acl-2024-17", "title": "Another paper", "abstract": "Text."}),
+        ],
+    )
+
+    call_command("ingest_papers", str(path))
+
+    conformers = Paper.objects.get(title="Conformers")
+    assert (conformers.external_id, conformers.version) == ("2611.00010", 2)
+    assert conformers.url == "https://arxiv.org/abs/2611.00010"
+    assert Paper.objects.get(title="Another paper").external_id == "acl-2024-17"
