@@ -1734,8 +1734,7 @@ def recommend(
     held_whole = index.held_whole(phrases, shares, presence).astype(np.float32)
     in_title, in_lead = index.lead_shares(phrases, candidates)
     matched = _lead_weighted(shares, in_lead, lead_weight)
-    # Phrases x candidates: papers about the phrase (what an excluded phrase drops).
-    about = ((cosines > EXCLUDE_THRESHOLD) + (in_title >= WHOLE)).astype(bool).tocsr()
+    about = _about(cosines, in_title)
     phrase_scores = cosines.multiply(matched).tocsr()
     scores_by_paper = phrase_scores.T.tocsr()
     shares_by_paper = shares.T.tocsr() if explain else None
@@ -1869,10 +1868,12 @@ def search(
     query: str,
     *,
     limit: int,
+    excluded: Sequence[str] = (),
     floor: float = FLOOR,
     lead_weight: float = LEAD_WEIGHT,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of the (at most ``limit``) papers matching ``query``, best first, and scores.
+    """The rows of the (at most ``limit``) papers matching ``query``, best first, and scores;
+    papers about one of the ``excluded`` phrases left out (as an excluded interest does).
 
     The query is scored as an interest is in ``recommend``: the topics it lists (see
     ``interest_parts``), each by its cosine with a paper that holds at least ``floor`` of
@@ -1907,7 +1908,22 @@ def search(
             break
     best = np.lexsort((rows, -scores))[:limit]
     best = best[scores[best] > 0]
-    return rows[best], scores[best].astype(np.float32)
+    rows, scores = rows[best], scores[best].astype(np.float32)
+    kept_out = [index.as_written(part) for phrase in excluded for part in interest_parts(phrase)]
+    if kept_out and len(rows):
+        vectors = index.phrase_vectors([index.expanded(part) for part in kept_out])
+        about = _about(
+            (vectors @ index.matrix[rows].T).tocsr(), index.lead_shares(kept_out, rows)[0]
+        )
+        kept = about.getnnz(axis=0) == 0
+        rows, scores = rows[kept], scores[kept]
+    return rows, scores
+
+
+def _about(cosines: sp.csr_matrix, in_title: sp.csr_matrix) -> sp.csr_matrix:
+    """Phrases x papers: True where a paper is about the phrase (what an excluded phrase
+    drops), by its cosine with it (see ``EXCLUDE_THRESHOLD``) or its title holding it whole."""
+    return ((cosines > EXCLUDE_THRESHOLD) + (in_title >= WHOLE)).astype(bool).tocsr()
 
 
 def _lead_weighted(

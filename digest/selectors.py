@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     DateField,
@@ -23,6 +24,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from accounts.forms import parse_interests
 from accounts.models import Subscriber
 
 from . import index_store
@@ -153,15 +155,29 @@ search again read it instead of ranking the archive again (0.1-0.5 s on 150,000 
 papers)."""
 
 
+def search_topics(query: str) -> tuple[str, list[str]]:
+    """What a search looks for (its topics as one query) and the topics it keeps out, read
+    as the account page reads interests ("speech recognition, -surveys", "LLM agents but
+    not surveys"); a query the account page would refuse is looked for as typed."""
+    try:
+        interests = parse_interests(query)
+    except ValidationError:
+        return query, []
+    followed = ", ".join(phrase for phrase, excluded in interests if not excluded)
+    return followed, [phrase for phrase, excluded in interests if excluded]
+
+
 def paper_search_ranking(query: str) -> list[tuple[int, float]]:
-    """The ids and scores of the papers matching ``query`` (scored as an interest phrase),
-    best first; kept per index version for ``SEARCH_CACHE_SECONDS``."""
+    """The ids and scores of the papers matching ``query`` (its topics scored as interest
+    phrases, papers about a topic it keeps out left out; see ``search_topics``), best
+    first; kept per index version for ``SEARCH_CACHE_SECONDS``."""
     data = corpus()
-    if data.index is None:
+    followed, excluded = search_topics(query)
+    if data.index is None or not followed:
         return []
 
     def ranked() -> list[tuple[int, float]]:
-        rows, scores = search(data.index, query, limit=SEARCH_RESULTS)
+        rows, scores = search(data.index, followed, limit=SEARCH_RESULTS, excluded=excluded)
         return list(zip(data.paper_ids[rows].tolist(), scores.tolist(), strict=True))
 
     return cache.get_or_set(cache_key("search", data.version, query), ranked, SEARCH_CACHE_SECONDS)

@@ -156,6 +156,12 @@ def paper_search(request):
     ):
         problem, status = "Too many searches from your address; try again in a minute.", 429
     elif query:
+        followed, excluded = selectors.search_topics(query)
+        if not followed:
+            problem = (
+                f"“{excluded[0]}” is read as a topic to keep out: add one to look for, as in "
+                f"“transformers, -{excluded[0]}”."
+            )
         results = selectors.paper_search(query)
         suggestion = selectors.respelled(query)
         suggestion = suggestion if suggestion != query else None
@@ -177,6 +183,7 @@ def paper_search(request):
         "capped": len(results) >= selectors.SEARCH_RESULTS,  # more may match
         "subscriber": subscriber,
         "can_follow": bool(subscriber and _followable(query) and not problem and not following),
+        "excluded": selectors.search_topics(query)[1] if query and not problem else [],
         "here": request.get_full_path(),
         "rating_choices": RATING_CHOICES,
     }

@@ -150,3 +150,24 @@ def test_a_search_with_more_matches_than_it_ranks_does_not_give_their_number_as_
     page = client.get("/papers/", {"q": "transformer"}).content.decode()
     assert "The 3 papers that match “transformer” best" in page
     assert "3 papers match" not in page
+
+
+def test_a_search_keeps_out_the_topics_it_excludes_as_the_account_page_reads_them(client, papers):
+    everything = titles(client.get("/papers/", {"q": "transformer"}))
+    vision = [t for t in everything if "vision" in t.lower()]
+    assert vision  # the sample has vision transformers to leave out
+
+    response = client.get("/papers/", {"q": "transformer, -vision"})
+
+    assert response.status_code == 200
+    kept = titles(response)
+    assert kept and not any("vision" in t.lower() for t in kept)
+    assert "Leaving out papers about “vision”." in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["-robotics", "not transformers"])
+def test_a_search_that_only_keeps_a_topic_out_says_so_and_lists_nothing(client, papers, query):
+    page = client.get("/papers/", {"q": query}).content.decode()
+
+    assert "is read as a topic to keep out: add one to look for" in page
+    assert 'class="title"' not in page and "match “" not in page
