@@ -18,7 +18,9 @@ from digest.ranking import in_another_script
 from digest.selectors import (
     cache_key,
     corpus,
+    edition_starts,
     match_counts,
+    newest_paper_at,
     ratings_of,
     recommendations_for,
     unknown_words,
@@ -74,6 +76,14 @@ def subscriber_preview(
         ]
 
     return cache.get_or_set(key, preview, PREVIEW_CACHE_SECONDS)
+
+
+def subscriber_has_new_papers(*, subscriber: Subscriber) -> bool:
+    """Whether a paper was added since the reader's next digest starts taking papers (an
+    empty preview then means nothing matched, not that nothing came)."""
+    now = timezone.now()
+    newest = newest_paper_at()
+    return newest is not None and newest >= edition_starts([subscriber], now=now)[subscriber.id]
 
 
 def subscriber_preview_key(

@@ -317,6 +317,7 @@ def _account_page(request, subscriber, status=200, **forms):
         "preview_key": preview_key,
         "preview": partial(selectors.subscriber_preview, subscriber=subscriber, key=preview_key),
         "past_digests": partial(selectors.subscriber_past_digests, subscriber=subscriber),
+        "new_papers": partial(selectors.subscriber_has_new_papers, subscriber=subscriber),
         "last_sent": last_sent,
         "full_signin": not _settings_only(request),
     }

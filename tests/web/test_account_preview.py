@@ -3,8 +3,10 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from digest.models import Paper
+from digest.services import digest_send_batch
 
 
 def preview_titles(page):
@@ -100,3 +102,15 @@ def test_viewing_the_account_again_costs_a_few_small_queries(
         page = signed_in.get("/account/").content.decode()
 
     assert preview_titles(page)
+
+
+@pytest.mark.django_db
+def test_right_after_a_digest_the_empty_preview_says_nothing_new_came_not_that_nothing_matches(
+    signed_in, subscriber, papers
+):
+    digest_send_batch(subscriber_ids=[subscriber.id], now=timezone.now())
+
+    page = signed_in.get("/account/").content.decode()
+
+    assert "No paper has been added since your last digest was made" in page
+    assert "No recent paper really matches" not in page
