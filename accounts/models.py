@@ -1,3 +1,4 @@
+import calendar
 import functools
 import secrets
 import unicodedata
@@ -134,6 +135,16 @@ class Subscriber(models.Model):
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def weekday_name(self) -> str:
+        """The day of weekly digests ("Thursday")."""
+        return calendar.day_name[self.weekly_day]
+
+    @property
+    def schedule(self) -> str:
+        """How often the digest comes, in words: "daily" or "weekly, on Thursdays"."""
+        return f"weekly, on {self.weekday_name}s" if self.frequency == "weekly" else "daily"
 
     @property
     def followed_phrases(self) -> list[str]:

@@ -519,7 +519,7 @@ def unsubscribe_change(request, token):
         note = ""  # the page's heading says it
     elif choice == "weekly":
         services.subscriber_make_weekly(subscriber=subscriber)
-        note = "From now on your digest comes once a week."
+        note = f"From now on your digest comes {subscriber.schedule}."
     elif choice == "active":
         services.subscriber_set_status(subscriber=subscriber, status=Subscriber.Status.ACTIVE)
         note = "Welcome back: your digest is on again."

@@ -15,6 +15,7 @@ GOOD = {
 def test_it_saves_frequency_hour_timezone_and_size(signed_in, subscriber):
     response = signed_in.post("/account/delivery/", GOOD, follow=True)
     assert "Delivery settings saved." in response.content.decode()
+    assert "weekly, on Fridays, 18:00 Europe/Berlin" in response.content.decode()
     subscriber.refresh_from_db()
     assert (
         subscriber.frequency,

@@ -35,7 +35,11 @@ def test_opening_the_link_changes_nothing_and_offers_choices(client, subscriber,
     page = response.content.decode()
     assert response.status_code == 200
     assert "Unsubscribe?" in page
-    for button in (">Unsubscribe</button>", ">Weekly instead</button>", ">Pause</button>"):
+    for button in (
+        ">Unsubscribe</button>",
+        ">Weekly instead, on Mondays</button>",
+        ">Pause</button>",
+    ):
         assert button in page
     assert status_of(subscriber) == Subscriber.Status.ACTIVE
 
@@ -82,7 +86,7 @@ def test_the_mail_client_one_click_post_needs_no_csrf_token(subscriber, papers, 
 def test_the_page_offers_weekly_instead(client, subscriber, unsubscribe_path):
     client.get(unsubscribe_path)
     response = client.post(f"{unsubscribe_path}change/", {"to": "weekly"})
-    assert "once a week" in response.content.decode()
+    assert "From now on your digest comes weekly, on Mondays." in response.content.decode()
     subscriber.refresh_from_db()
     assert (subscriber.status, subscriber.frequency) == ("active", "weekly")
 
