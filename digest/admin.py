@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
@@ -81,6 +82,27 @@ class PaperAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "ingested_at"
     readonly_fields = ["title_key", "ingested_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or {"title", "abstract"} & set(form.changed_data):
+            self._rebuild_index(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._rebuild_index(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._rebuild_index(request)
+
+    def _rebuild_index(self, request):
+        """Search and digests read the paper index, not the table: a paper's new text (or
+        its removal) reaches them once the index is built again."""
+        from .tasks import build_index  # (the tasks import the admin's app through views)
+
+        transaction.on_commit(build_index.delay)
+        self.message_user(request, "The paper index is being rebuilt with this change.")
 
     def get_search_results(self, request, queryset, search_term):
         """The papers the site's search finds for the words (titles and abstracts of the

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -293,3 +294,27 @@ def test_staff_adding_an_interest_the_reader_has_in_another_case_see_a_form_erro
     assert response.status_code == 200
     assert "already has this interest" in response.content.decode()
     assert subscriber.interests.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_papers_text_edited_by_staff_reaches_search(staff, client, papers):
+    paper = Paper.objects.get(title__istartswith="Squeezeformer")
+    new_title = "Protein folding prediction with molecular dynamics"
+    form = {
+        "source": paper.source,
+        "external_id": paper.external_id,
+        "version": paper.version,
+        "title": new_title,
+        "abstract": paper.abstract,
+        "authors": json.dumps(paper.authors),
+        "categories": json.dumps(paper.categories),
+        "primary_category": paper.primary_category,
+        "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url,
+    }
+
+    response = staff.post(f"{changelist(Paper)}{paper.pk}/change/", form, follow=True)
+
+    assert "The paper index is being rebuilt" in response.content.decode()
+    found = client.get("/papers/", {"q": "protein folding"}).content.decode()
+    assert new_title in found
