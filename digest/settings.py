@@ -392,6 +392,9 @@ INGEST_SOURCES = env.list("INGEST_SOURCES", default=["arxiv", "arxiv-rss", "dail
 # How far back a source's first run (no cursor, no --since) reaches.
 INGEST_FIRST_RUN_DAYS = _number("INGEST_FIRST_RUN_DAYS", 2, least=1)
 INGEST_TIMEOUT = _number("INGEST_TIMEOUT", 30.0, least=0.1)
+# Longest a source's answer may take to arrive whole: a server dripping bytes never trips
+# INGEST_TIMEOUT (between reads) and held a worker process for as long as it liked.
+INGEST_DOWNLOAD_TIMEOUT = _number("INGEST_DOWNLOAD_TIMEOUT", 300.0, least=0.1)
 INGEST_RETRIES = _number("INGEST_RETRIES", 4, least=0)
 INGEST_RETRY_BACKOFF = _number("INGEST_RETRY_BACKOFF", 3.0, least=0)
 # A source's answer is read up to this size, then refused. The largest expected is the RSS

@@ -70,11 +70,19 @@ def _read_capped(response: requests.Response) -> bytes:
     )
     if int(response.headers.get("Content-Length") or 0) > cap:
         raise too_big
+    deadline = time.monotonic() + settings.INGEST_DOWNLOAD_TIMEOUT
     body = bytearray()
-    for chunk in response.iter_content(chunk_size=64 * 1024):
+    # read1 returns what has come (up to 64 KB), so a server sending a few bytes a second
+    # meets the deadline too (a full 64 KB read would wait for them all).
+    while chunk := response.raw.read1(64 * 1024, decode_content=True):
         body += chunk
         if len(body) > cap:
             raise too_big
+        if time.monotonic() > deadline:
+            raise SourceError(
+                f"{response.url} took more than {settings.INGEST_DOWNLOAD_TIMEOUT:g} seconds "
+                "to send its answer (INGEST_DOWNLOAD_TIMEOUT); stopped reading"
+            )
     return bytes(body)
 
 

@@ -107,3 +107,40 @@ def test_an_answer_within_the_cap_is_read_whole(recorded, settings):
     recorded.get("https://export.arxiv.org/api/query", body=b"<feed>" + b" " * 900 + b"</feed>")
 
     assert len(PoliteClient().get("https://export.arxiv.org/api/query")) == 913
+
+
+@pytest.fixture
+def dripping_server():
+    """A real HTTP server on loopback that sends its answer a few bytes a second."""
+
+    class Dripping(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/atom+xml")
+            self.end_headers()
+            try:
+                for _ in range(600):
+                    self.wfile.write(b"<entry>x</entry>"[:5])
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                return
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Dripping)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/rss"
+    server.shutdown()
+    server.server_close()
+
+
+def test_it_gives_up_on_an_answer_that_drips_in_past_the_deadline(dripping_server, settings):
+    settings.INGEST_TIMEOUT, settings.INGEST_DOWNLOAD_TIMEOUT = 5, 1
+    started = time.monotonic()
+
+    with pytest.raises(SourceError, match=r"took more than 1 seconds to send its answer"):
+        PoliteClient().get(dripping_server)
+
+    assert time.monotonic() - started < 5  # not the minute the whole answer would take
