@@ -1,5 +1,6 @@
 """Celery tasks: thin wrappers that take ids, call a service and retry on temporary failure."""
 
+import logging
 import os
 import signal
 import threading
@@ -15,6 +16,8 @@ from django.utils import timezone
 
 from . import selectors, services
 from .models import IngestRun
+
+log = logging.getLogger(__name__)
 
 stopping = threading.Event()
 """Set in a pool process when its worker is told to stop: batches send nothing more."""
@@ -107,8 +110,18 @@ def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | 
 def ingest_papers() -> dict[str, str]:
     """Hourly, before the digest tick: fetch new papers from each of ``INGEST_SOURCES``,
     then update the paper index once."""
-    runs = [services.ingest_source(source=source) for source in settings.INGEST_SOURCES]
+    runs, errors = [], []
+    for source in settings.INGEST_SOURCES:
+        try:
+            runs.append(services.ingest_source(source=source))
+        except Exception as error:  # a fault reading one source: the others still run
+            log.exception("ingest %s failed", source)
+            errors.append(error)
+            runs.append(IngestRun.objects.filter(source=source).first())  # its run, failed
+    # The papers of every page written, a failed source's included, reach the index.
     update_index_after(runs)
+    if errors:
+        raise errors[0]
     return {run.source: run.status for run in runs}
 
 

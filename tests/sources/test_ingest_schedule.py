@@ -1,8 +1,11 @@
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from django.conf import settings
 
-from digest.models import IngestRun
+from digest import tasks
+from digest.models import IngestRun, Paper
+from digest.sources import SOURCES
 from digest.tasks import ingest_papers
 
 
@@ -38,3 +41,25 @@ def test_the_task_runs_each_configured_source_in_turn(recorded, settings, today)
         ("arxiv-rss", 4),
         ("daily-papers", 1),
     ]
+
+
+def test_a_fault_in_one_source_still_lets_the_others_run_and_the_index_take_their_papers(
+    recorded, settings, today, monkeypatch, django_capture_on_commit_callbacks
+):
+    today(date(2026, 11, 23))
+    settings.INGEST_SOURCES = ["daily-papers", "arxiv-rss"]
+    recorded.rss_feed("arxiv_rss_monday.xml")
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug in reading this source")
+
+    monkeypatch.setattr(SOURCES["daily-papers"], "fetch", broken)
+    built = []
+    monkeypatch.setattr(tasks.build_index, "delay", lambda: built.append(1))
+
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        ingest_papers.apply(throw=True)
+
+    runs = dict(IngestRun.objects.values_list("source", "status"))
+    assert runs == {"daily-papers": "failed", "arxiv-rss": "ok"}
+    assert Paper.objects.count() == 4 and built == [1]
