@@ -163,6 +163,16 @@ def ingest_source(
     cursor = "" if since or last_good is None else last_good.cursor
     if not since and not cursor:
         since = timezone.now().date() - timedelta(days=settings.INGEST_FIRST_RUN_DAYS)
+    # A run of this source still "running" an hour on: its process was killed.
+    IngestRun.objects.filter(
+        source=source,
+        status=IngestRun.Status.RUNNING,
+        started_at__lt=timezone.now() - timedelta(hours=1),
+    ).update(
+        status=IngestRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="interrupted: its process stopped before the run ended",
+    )
     run = IngestRun.objects.create(
         source=source,
         params={"categories": categories, "since": since and since.isoformat(), "cursor": cursor},

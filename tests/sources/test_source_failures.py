@@ -1,10 +1,11 @@
 """Every bad response leaves the papers as they were before the failing page, says why in
 the IngestRun and the log, and the next run starts again from the last good one."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import requests
+from django.utils import timezone
 
 from digest.models import IngestRun, Paper
 from digest.services import ingest_source
@@ -117,3 +118,15 @@ def test_after_a_failed_run_the_next_one_starts_from_the_last_good_cursor(record
     assert resumed.params["cursor"] == good.cursor
     assert (resumed.status, resumed.new) == ("ok", 2)
     assert list(IngestRun.objects.values_list("status", flat=True)) == ["ok", "failed", "ok"][::-1]
+
+
+def test_a_run_whose_process_was_killed_is_marked_interrupted_by_the_next_one(recorded):
+    killed = IngestRun.objects.create(source="arxiv-rss")  # left "running"
+    IngestRun.objects.filter(id=killed.id).update(started_at=timezone.now() - timedelta(hours=2))
+    recorded.rss_feed("arxiv_rss_monday.xml")
+
+    ingest_source(source="arxiv-rss")
+
+    killed.refresh_from_db()
+    assert killed.status == IngestRun.Status.FAILED and "interrupted" in killed.error
+    assert IngestRun.objects.filter(status=IngestRun.Status.RUNNING).count() == 0
