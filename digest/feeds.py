@@ -70,6 +70,11 @@ class ReaderFeed(Feed):
     def item_pubdate(self, item):
         return item.digest.sent_at or datetime.combine(item.digest.edition, time(), tzinfo=UTC)
 
+    def item_updateddate(self, item):
+        """Each entry's ``<updated>``, which RFC 4287 requires: when it was sent (it does not
+        change after)."""
+        return self.item_pubdate(item)
+
     def item_guid(self, item):
         host = urlsplit(settings.SITE_URL).hostname
         return f"tag:{host},{item.digest.edition}:paper/{item.paper_id}"
