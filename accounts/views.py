@@ -3,8 +3,8 @@ from functools import cache, partial, wraps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import prefetch_related_objects
-from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.html import format_html_join
 from django.views.decorators.cache import never_cache
@@ -15,7 +15,7 @@ from django_ratelimit.core import is_ratelimited
 from . import selectors, services
 from .addresses import email_key, mask_email
 from .forms import AddInterestsForm, DeliveryForm, EmailForm, InterestFormSet, SubscribeForm
-from .models import Subscriber, known_timezones
+from .models import Interest, Subscriber, known_timezones
 from .tokens import BadToken, read_signin_token, read_token
 
 SESSION_KEY = "subscriber_id"
@@ -393,7 +393,13 @@ def interests_save(request, subscriber):
 @require_POST
 @subscriber_required
 def interest_remove(request, subscriber, pk):
-    interest = get_object_or_404(subscriber.interests, pk=pk)
+    interest = subscriber.interests.filter(pk=pk).first()
+    if interest is None and not Interest.objects.filter(pk=pk).exists():
+        # Pressed twice, or in another tab: it is gone, as asked.
+        messages.info(request, "That interest was already removed.")
+        return redirect("accounts:account")
+    if interest is None:
+        raise Http404("No such interest.")
     services.interest_remove(interest=interest)
     messages.success(request, f"Removed “{interest.phrase}”.")
     return redirect("accounts:account")

@@ -130,6 +130,11 @@ def test_it_removes_an_interest(signed_in, subscriber):
     assert phrases(subscriber) == []
     page = signed_in.get("/account/").content.decode()
     assert "You follow no interests yet" in page
+    # Pressed again (a double click, another tab): the page says it is done already.
+    again = signed_in.post(f"/account/interests/{interest.id}/remove/", follow=True)
+    assert (
+        again.status_code == 200 and "That interest was already removed." in again.content.decode()
+    )
 
 
 @pytest.mark.django_db
