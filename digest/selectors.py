@@ -167,6 +167,12 @@ def search_topics(query: str) -> tuple[str, list[str]]:
     return followed, [phrase for phrase, excluded in interests if excluded]
 
 
+def paper_search_ranked_already(query: str) -> bool:
+    """Whether ``query``'s ranking is kept (see ``paper_search_ranking``): its further pages
+    cost a cache read, not a ranking of the archive."""
+    return cache.get(cache_key("search", corpus().version, query)) is not None
+
+
 def paper_search_ranking(query: str) -> list[tuple[int, float]]:
     """The ids and scores of the papers matching ``query`` (its topics scored as interest
     phrases, papers about a topic it keeps out left out; see ``search_topics``), best

@@ -328,8 +328,9 @@ ACCOUNT_RATE_PER_EMAIL = _rate("ACCOUNT_RATE_PER_EMAIL", "5/h")
 # Interest suggestions while typing, per client IP: the browser asks at most every 250 ms
 # of a pause in typing, so 60 a minute is a fast typist; the answers come from a cached table.
 INTEREST_SUGGEST_RATE = _rate("INTEREST_SUGGEST_RATE", "60/m")
-# Archive searches (each page of results counts), per client IP: a search of generic words
-# costs up to 0.5 s of CPU at 150,000 papers.
+# Archive searches, per client IP: a search of generic words costs up to 0.5 s of CPU at
+# 150,000 papers. A search whose ranking is kept (its further pages, the same search again
+# within SEARCH_CACHE_SECONDS) costs a cache read and does not count.
 SEARCH_RATE_PER_IP = _rate("SEARCH_RATE_PER_IP", "30/m")
 # Admin login attempts, per client IP and per user name.
 ADMIN_LOGIN_RATE = _rate("ADMIN_LOGIN_RATE", "10/h")

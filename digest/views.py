@@ -151,8 +151,12 @@ def paper_search(request):
     problem, results, suggestion, status = "", [], None, 200
     if len(query) > SEARCH_QUERY_MAX:
         problem = f"A search is at most {SEARCH_QUERY_MAX} characters; try fewer words."
-    elif query and is_ratelimited(
-        request, group="search", key="ip", rate=settings.SEARCH_RATE_PER_IP, increment=True
+    elif (
+        query
+        and not selectors.paper_search_ranked_already(query)
+        and is_ratelimited(
+            request, group="search", key="ip", rate=settings.SEARCH_RATE_PER_IP, increment=True
+        )
     ):
         problem, status = "Too many searches from your address; try again in a minute.", 429
     elif query:

@@ -66,17 +66,17 @@ def test_an_empty_or_hostile_search_gives_a_clear_empty_page(signed_in, papers, 
 def test_strangers_cannot_search_without_limit(client, papers, settings, monkeypatch):
     # A search of generic words costs up to 0.5 s of CPU on 150,000 papers.
     settings.SEARCH_RATE_PER_IP = "3/m"
-    for _ in range(3):
-        assert client.get("/papers/", {"q": "transformer"}).status_code == 200
+    for query in ("transformer", "diffusion", "speech"):
+        assert client.get("/papers/", {"q": query}).status_code == 200
     searched = []
     monkeypatch.setattr("digest.selectors.paper_search", lambda q: searched.append(q) or [])
 
-    refused = client.get("/papers/", {"q": "transformer"})
+    refused = client.get("/papers/", {"q": "attention"})
 
     assert refused.status_code == 429 and searched == []
     assert "Too many searches from your address" in refused.content.decode()
-    other = client.get("/papers/", {"q": "transformer"}, REMOTE_ADDR="10.9.9.9")
-    assert other.status_code == 200 and searched == ["transformer"]
+    other = client.get("/papers/", {"q": "attention"}, REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 200 and searched == ["attention"]
 
 
 def test_an_overlong_search_says_so_and_searches_nothing(client, papers):
@@ -171,3 +171,13 @@ def test_a_search_that_only_keeps_a_topic_out_says_so_and_lists_nothing(client, 
 
     assert "is read as a topic to keep out: add one to look for" in page
     assert 'class="title"' not in page and "match “" not in page
+
+
+def test_paging_through_a_search_does_not_use_up_the_search_limit(client, papers, settings):
+    settings.SEARCH_RATE_PER_IP = "2/m"
+    client.get("/papers/", {"q": "transformer"})
+    for page in (2, 3, 4, 5):
+        assert client.get("/papers/", {"q": "transformer", "page": page}).status_code == 200
+
+    assert client.get("/papers/", {"q": "diffusion"}).status_code == 200  # the second search
+    assert client.get("/papers/", {"q": "speech"}).status_code == 429  # the third
