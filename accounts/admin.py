@@ -12,6 +12,7 @@ from digest.admin import ReadOnlyAdmin
 from digest.models import Digest, Rating
 
 from . import selectors, services, tasks
+from .forms import PHRASE_MIN, EmailAddressField
 from .models import AccountMail, Interest, Subscriber
 
 
@@ -27,7 +28,9 @@ class InterestFormSet(forms.BaseInlineFormSet):
             phrase = data.get("phrase")
             if not phrase or data.get("DELETE"):
                 continue
-            if phrase.lower() in kept:
+            if len(phrase) < PHRASE_MIN:
+                form.add_error("phrase", f"An interest needs at least {PHRASE_MIN} characters.")
+            elif phrase.lower() in kept:
                 form.add_error("phrase", "The reader already has this interest (in any case).")
             kept.add(phrase.lower())
 
@@ -44,9 +47,19 @@ class InterestInline(admin.TabularInline):
 
 
 class SubscriberAdminForm(forms.ModelForm):
+    """The reader's address is checked as the site checks it (its canonical spelling, one
+    that mail can reach), and one another reader has is a form error, not a 500."""
+
+    email = EmailAddressField(label="Email")
     weekly_day = forms.TypedChoiceField(
         label="Day for weekly digests", choices=list(enumerate(calendar.day_name)), coerce=int
     )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if Subscriber.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another reader has this address.")
+        return email
 
 
 def _changelist_link(model, subscriber, label: str) -> str:

@@ -318,3 +318,36 @@ def test_a_papers_text_edited_by_staff_reaches_search(staff, client, papers):
     assert "The paper index is being rebuilt" in response.content.decode()
     found = client.get("/papers/", {"q": "protein folding"}).content.decode()
     assert new_title in found
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "email, message",
+    [
+        ("OTHER@example.org", "Another reader has this address."),
+        ("x@localhost", "Enter a valid email address."),
+    ],
+)
+def test_staff_see_a_form_error_for_an_address_the_site_would_refuse(
+    staff, subscriber, email, message
+):
+    Subscriber.objects.create(email="other@example.org")
+    form = _with_a_new_interest(subscriber, "diffusion models") | {"email": email}
+
+    response = staff.post(f"{changelist(Subscriber)}{subscriber.pk}/change/", form)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page and "subscriber_email_ci_unique" not in page
+    subscriber.refresh_from_db()
+    assert subscriber.email == "reader@example.org"
+
+
+@pytest.mark.django_db
+def test_staff_cannot_add_an_interest_shorter_than_the_site_allows(staff, subscriber):
+    form = _with_a_new_interest(subscriber, "a")
+
+    response = staff.post(f"{changelist(Subscriber)}{subscriber.pk}/change/", form)
+
+    assert "An interest needs at least 2 characters." in response.content.decode()
+    assert subscriber.interests.count() == 1
