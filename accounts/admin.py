@@ -62,6 +62,10 @@ class SubscriberAdminForm(forms.ModelForm):
         return email
 
 
+PREVIEWS_SHOWN = 20
+"""Readers the "Preview the next digest" action shows at once."""
+
+
 def _changelist_link(model, subscriber, label: str) -> str:
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     return format_html('<a href="{}?subscriber__id__exact={}">{}</a>', url, subscriber.pk, label)
@@ -139,8 +143,16 @@ class SubscriberAdmin(admin.ModelAdmin):
     @admin.action(description="Preview the next digest")
     def preview_next_digest(self, request, queryset):
         previews = [
-            (s, selectors.subscriber_preview(subscriber=s)) for s in queryset.order_by("email")[:20]
+            (s, selectors.subscriber_preview(subscriber=s))
+            for s in queryset.order_by("email")[:PREVIEWS_SHOWN]
         ]
+        if (selected := queryset.count()) > PREVIEWS_SHOWN:
+            self.message_user(
+                request,
+                f"The first {PREVIEWS_SHOWN} of the {selected} readers selected, by address: "
+                "each preview runs the recommender.",
+                messages.WARNING,
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": "Next digest preview",

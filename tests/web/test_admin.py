@@ -123,6 +123,19 @@ def test_action_preview_the_next_digest(staff, subscriber, papers):
 
 
 @pytest.mark.django_db
+def test_a_preview_of_more_readers_than_it_shows_says_how_many_it_left_out(
+    staff, subscriber, papers, monkeypatch
+):
+    monkeypatch.setattr("accounts.admin.PREVIEWS_SHOWN", 2)
+    others = [Subscriber.objects.create(email=f"r{n}@example.org") for n in range(2)]
+
+    page = action(staff, "preview_next_digest", subscriber, *others).content.decode()
+
+    assert "The first 2 of the 3 readers selected" in page
+    assert page.count("up to 10 papers") == 2
+
+
+@pytest.mark.django_db
 def test_a_digest_lists_each_paper_once_with_a_rounded_score(staff, subscriber):
     paper = Paper.objects.create(source="arxiv", title="Conformer for speech", abstract="speech")
     digest = Digest.objects.create(subscriber=subscriber, edition=timezone.localdate())
