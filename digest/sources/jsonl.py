@@ -66,10 +66,22 @@ def _record(obj) -> PaperRecord:
     )
 
 
-def parse_lines(lines: Iterable[str]) -> tuple[list[PaperRecord], list[tuple[int, str]]]:
-    """Good records, and ``(line number, reason)`` for each line that could not be read."""
+def parse_lines(
+    lines: Iterable[str | bytes],
+) -> tuple[list[PaperRecord], list[tuple[int, str]]]:
+    """Good records, and ``(line number, reason)`` for each line that could not be read
+    (lines as text, or as bytes of UTF-8: a line that is not is reported alone)."""
     records, errors = [], []
     for number, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8-sig")
+            except UnicodeDecodeError as e:
+                byte = e.object[e.start]
+                errors.append(
+                    (number, f"not UTF-8 text (byte {byte:#04x} at column {e.start + 1})")
+                )
+                continue
         if not line.strip():
             continue
         try:

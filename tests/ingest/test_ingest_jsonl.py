@@ -137,3 +137,19 @@ def test_an_arxiv_id_with_its_version_merges_with_the_same_paper(tmp_path):
     assert (conformers.external_id, conformers.version) == ("2611.00010", 2)
     assert conformers.url == "https://arxiv.org/abs/2611.00010"
     assert Paper.objects.get(title="Another paper").external_id == "acl-2024-17"
+
+
+def test_a_line_that_is_not_utf8_is_reported_alone_and_the_others_load(tmp_path, capsys):
+    path = tmp_path / "papers.jsonl"
+    path.write_bytes(
+        json.dumps({"title": "Good paper one", "abstract": "About speech."}).encode()
+        + b'\n{"title": "Latin-1 caf\xe9", "abstract": "x"}\n'
+        + json.dumps({"title": "Good paper two", "abstract": "About vision."}).encode()
+        + b"\n"
+    )
+
+    with pytest.raises(CommandError, match="1 lines"):
+        call_command("ingest_papers", str(path))
+
+    assert f"{path}:2: skipped: not UTF-8 text (byte 0xe9 at column 23)" in capsys.readouterr().err
+    assert Paper.objects.count() == 2

@@ -20,9 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, **options):
         try:
-            with path.open(encoding="utf-8") as lines:
+            with path.open("rb") as lines:
                 records, errors = jsonl.parse_lines(lines)
-        except (OSError, UnicodeDecodeError) as e:
+        except OSError as e:
             raise CommandError(f"cannot read {path}: {e}") from e
         run = IngestRun.objects.create(source=jsonl.SOURCE, params={"path": str(path)})
         result = papers_upsert(records=records, source=jsonl.SOURCE)
