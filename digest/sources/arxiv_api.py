@@ -90,7 +90,10 @@ def fetch(
         if len(entries) == 1 and entries[0].findtext("atom:title", "", NS) == "Error":
             message = clean(entries[0].findtext("atom:summary", "", NS))
             raise SourceError(f"{where}: arXiv says: {message}")
-        total = int(feed.findtext("opensearch:totalResults", "0", NS) or 0)
+        written = feed.findtext("opensearch:totalResults", "0", NS).strip() or "0"
+        if not written.isdigit():
+            raise SourceError(f"{where}: totalResults is not a number: {written!r:.40}")
+        total = int(written)
         if not entries:
             raise SourceError(
                 f"{where}: empty feed, no entries (of {total} results); "

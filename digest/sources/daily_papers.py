@@ -24,15 +24,20 @@ def _record(item) -> PaperRecord:
     paper = item.get("paper") if isinstance(item, dict) else None
     if not isinstance(paper, dict):
         raise ValueError("no 'paper' object")
-    external_id, version = arxiv_id(paper["id"]) if paper.get("id") else ("", 1)
+    paper_id, published = paper.get("id"), paper.get("publishedAt")
+    if paper_id is not None and not isinstance(paper_id, str):
+        raise ValueError(f"'id' is not an arXiv id: {paper_id!r:.40}")
+    if published is not None and not isinstance(published, str):
+        raise ValueError(f"'publishedAt' is not a date: {published!r:.40}")
+    external_id, version = arxiv_id(paper_id) if paper_id else ("", 1)
     title = clean(paper.get("title") or item.get("title"))
     if not title:
         raise ValueError(f"{external_id or 'paper without id'}: no title")
     authors = [clean(a.get("name")) for a in paper.get("authors") or [] if isinstance(a, dict)]
     upvotes = paper.get("upvotes")
-    if upvotes is not None and (not isinstance(upvotes, int) or upvotes < 0):
-        raise ValueError(f"{external_id}: 'upvotes' is not a count: {upvotes!r}")
-    published = paper.get("publishedAt")
+    is_count = isinstance(upvotes, int) and not isinstance(upvotes, bool) and upvotes >= 0
+    if upvotes is not None and not is_count:
+        raise ValueError(f"{external_id}: 'upvotes' is not a count: {upvotes!r:.40}")
     abs_url, pdf_url = arxiv_links(external_id) if external_id else ("", "")
     return PaperRecord(
         title=title,
@@ -41,11 +46,18 @@ def _record(item) -> PaperRecord:
         version=version,
         authors=[a for a in authors if a],
         authors_count=len(authors) or None,
-        published=datetime.fromisoformat(published).date() if published else None,
+        published=_date(published),
         abs_url=abs_url,
         pdf_url=pdf_url,
         upvotes=upvotes,
     )
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return datetime.fromisoformat(text).date() if text else None
+    except ValueError:
+        raise ValueError(f"'publishedAt' is not a date: {text!r:.40}") from None
 
 
 def fetch(

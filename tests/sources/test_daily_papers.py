@@ -1,3 +1,4 @@
+import json
 from datetime import date
 
 from digest.models import Paper
@@ -43,3 +44,27 @@ def test_it_reads_the_paper_fields(recorded, today):
     no_id = Paper.objects.get(external_id="")
     assert no_id.title == "Calibrated uncertainty for instruction-tuned models"
     assert no_id.abs_url == ""
+
+
+def test_an_item_with_fields_of_the_wrong_kind_is_skipped_with_a_reason_a_person_can_read(
+    recorded, today
+):
+    today(date(2026, 11, 20))
+    good = {"paper": {"id": "2611.00001", "title": "A good paper", "summary": "Text."}}
+    bad = [
+        {"paper": {"id": 2611, "title": "An id that is a number"}},
+        {"paper": {"id": "2611.00002", "title": "A date that is a number", "publishedAt": 5}},
+        {"paper": {"id": "2611.00003", "title": "No date", "publishedAt": "yesterday"}},
+        {"paper": {"id": "2611.00004", "title": "Upvotes true", "upvotes": True}},
+    ]
+    recorded.get(recorded.daily, body=json.dumps([good, *bad]), content_type="application/json")
+
+    run = ingest_source(source="daily-papers", since=date(2026, 11, 20))
+
+    assert list(Paper.objects.values_list("title", flat=True)) == ["A good paper"]
+    assert run.failed == 4
+    assert "'id' is not an arXiv id: 2611" in run.error
+    assert "'publishedAt' is not a date: 5" in run.error
+    assert "'publishedAt' is not a date: 'yesterday'" in run.error
+    assert "'upvotes' is not a count: True" in run.error
+    assert "object has no attribute" not in run.error and "argument must be" not in run.error

@@ -35,6 +35,16 @@ BAD_RESPONSES = [
     ("daily-papers", "daily", b'{"error": "Invalid date"}', 200, "expected a JSON list, got dict"),
     ("daily-papers", "daily", b"[]", 200, "empty feed, no papers listed from 2026-11-01"),
     ("daily-papers", "daily", requests.ReadTimeout("read timed out"), 200, "did not answer"),
+    (
+        "arxiv",
+        "api",
+        lambda recorded: recorded.payload("arxiv_api_page1.xml").replace(
+            b"<opensearch:totalResults",
+            b"<opensearch:totalResults>many</opensearch:totalResults><x",
+        ),
+        200,
+        "totalResults is not a number: 'many'",
+    ),
 ]
 
 
