@@ -39,8 +39,7 @@ BAD_RESPONSES = [
         "arxiv",
         "api",
         lambda recorded: recorded.payload("arxiv_api_page1.xml").replace(
-            b"<opensearch:totalResults",
-            b"<opensearch:totalResults>many</opensearch:totalResults><x",
+            b'1.1/">6</opensearch:totalResults>', b'1.1/">many</opensearch:totalResults>'
         ),
         200,
         "totalResults is not a number: 'many'",
