@@ -11,7 +11,11 @@ COPY accounts accounts
 RUN pip install --no-deps --no-build-isolation .
 # .dockerignore keeps .env, .git, .venv, var/ and caches out of this copy.
 COPY . .
+# Production settings load as they will at run time (whose refusals need these set; the
+# values only serve this step).
 RUN APP_ENV=production SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    ALLOWED_HOSTS=build.invalid SITE_URL=https://build.invalid REDIS_URL=redis://build.invalid:6379/0 \
+    EMAIL_URL=smtp://build.invalid:587 \
     python manage.py collectstatic --no-input -v 0
 RUN useradd --create-home app && mkdir -p /app/var/index && chown -R app /app/var
 USER app
