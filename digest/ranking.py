@@ -1894,6 +1894,8 @@ def search(
     bound = np.asarray(cosines.sum(axis=1)).ravel() * (1 + lead_weight)
     order = np.lexsort((np.arange(len(bound)), -bound))
     order = order[bound[order] > 0]
+    kept_out = [index.as_written(part) for phrase in excluded for part in interest_parts(phrase)]
+    kept_out_vectors = index.phrase_vectors([index.expanded(part) for part in kept_out])
     rows, scores = order[:0], np.zeros(0)
     start, size = 0, 4 * max(limit, 1)
     while start < len(order):
@@ -1901,6 +1903,13 @@ def search(
         shares = index.matches(parts, chunk, floor)
         matched = _lead_weighted(shares, index.lead_shares(parts, chunk)[1], lead_weight)
         chunk_scores = np.asarray(matched.multiply(cosines[chunk].T).sum(axis=0)).ravel()
+        if kept_out:
+            # A paper about a topic kept out scores nothing (so the limit counts the rest).
+            about = _about(
+                (kept_out_vectors @ index.matrix[chunk].T).tocsr(),
+                index.lead_shares(kept_out, chunk)[0],
+            )
+            chunk_scores[about.getnnz(axis=0) > 0] = 0
         rows, scores = np.concatenate([rows, chunk]), np.concatenate([scores, chunk_scores])
         start, size = start + size, 2 * size
         enough = start < len(order) and np.count_nonzero(scores) >= limit
@@ -1908,16 +1917,7 @@ def search(
             break
     best = np.lexsort((rows, -scores))[:limit]
     best = best[scores[best] > 0]
-    rows, scores = rows[best], scores[best].astype(np.float32)
-    kept_out = [index.as_written(part) for phrase in excluded for part in interest_parts(phrase)]
-    if kept_out and len(rows):
-        vectors = index.phrase_vectors([index.expanded(part) for part in kept_out])
-        about = _about(
-            (vectors @ index.matrix[rows].T).tocsr(), index.lead_shares(kept_out, rows)[0]
-        )
-        kept = about.getnnz(axis=0) == 0
-        rows, scores = rows[kept], scores[kept]
-    return rows, scores
+    return rows[best], scores[best].astype(np.float32)
 
 
 def _about(cosines: sp.csr_matrix, in_title: sp.csr_matrix) -> sp.csr_matrix:

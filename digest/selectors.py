@@ -158,12 +158,16 @@ papers)."""
 def search_topics(query: str) -> tuple[str, list[str]]:
     """What a search looks for (its topics as one query) and the topics it keeps out, read
     as the account page reads interests ("speech recognition, -surveys", "LLM agents but
-    not surveys"); a query the account page would refuse is looked for as typed."""
+    not surveys"). A query the account page would refuse, or that would keep out all it
+    names without a minus ("no free lunch theorem", "Not All Patches are What You Need"),
+    is looked for as typed."""
     try:
         interests = parse_interests(query)
     except ValidationError:
         return query, []
     followed = ", ".join(phrase for phrase, excluded in interests if not excluded)
+    if not followed and not query.lstrip().startswith("-"):
+        return query, []
     return followed, [phrase for phrase, excluded in interests if excluded]
 
 

@@ -161,7 +161,7 @@ def paper_search(request):
         problem, status = "Too many searches from your address; try again in a minute.", 429
     elif query:
         followed, excluded = selectors.search_topics(query)
-        if not followed:
+        if not followed and excluded:
             problem = (
                 f"“{excluded[0]}” is read as a topic to keep out: add one to look for, as in "
                 f"“transformers, -{excluded[0]}”."

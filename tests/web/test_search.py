@@ -50,7 +50,7 @@ def test_further_pages_and_the_same_search_again_do_not_rank_the_archive_again(
 @pytest.mark.parametrize(
     "query",
     ["", "   ", "<script>alert(1)</script>", "the of and", "zzqxv", "%00\x00"]
-    + ["'; --", "\\", "日本語"],
+    + ["'; --", "\\", "日本語", ",", ";", "- ,", "-"],
 )
 @pytest.mark.parametrize("reader", ["visitor", "signed in"])
 def test_an_empty_or_hostile_search_gives_a_clear_empty_page(signed_in, papers, query, reader):
@@ -165,7 +165,24 @@ def test_a_search_keeps_out_the_topics_it_excludes_as_the_account_page_reads_the
     assert "Leaving out papers about “vision”." in response.content.decode()
 
 
-@pytest.mark.parametrize("query", ["-robotics", "not transformers"])
+def test_excluded_topics_leave_their_papers_out_before_the_results_are_cut(
+    client, papers, monkeypatch
+):
+    monkeypatch.setattr(selectors, "SEARCH_RESULTS", 20)
+
+    kept = titles(client.get("/papers/", {"q": "transformer, -vision"}))
+
+    assert len(kept) == 20 and not any("vision" in t.lower() for t in kept)
+
+
+@pytest.mark.parametrize("query", ["no free lunch theorem", "Not All Patches are What You Need"])
+def test_a_search_that_starts_with_a_negating_word_looks_for_what_it_says(client, papers, query):
+    page = client.get("/papers/", {"q": query}).content.decode()
+
+    assert "topic to keep out" not in page and "Leaving out" not in page
+
+
+@pytest.mark.parametrize("query", ["-robotics", "-robotics, no surveys"])
 def test_a_search_that_only_keeps_a_topic_out_says_so_and_lists_nothing(client, papers, query):
     page = client.get("/papers/", {"q": query}).content.decode()
 
