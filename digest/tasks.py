@@ -110,14 +110,15 @@ def send_digest_batch(self, subscriber_ids: list[int], now: str, edition: str | 
 def ingest_papers() -> dict[str, str]:
     """Hourly, before the digest tick: fetch new papers from each of ``INGEST_SOURCES``,
     then update the paper index once."""
-    runs, errors = [], []
+    started, runs, errors = timezone.now(), [], []
     for source in settings.INGEST_SOURCES:
         try:
             runs.append(services.ingest_source(source=source))
         except Exception as error:  # a fault reading one source: the others still run
             log.exception("ingest %s failed", source)
             errors.append(error)
-            runs.append(IngestRun.objects.filter(source=source).first())  # its run, failed
+            # Its run, if it got as far as starting one: the pages it wrote count.
+            runs += IngestRun.objects.filter(source=source, started_at__gte=started)[:1]
     # The papers of every page written, a failed source's included, reach the index.
     update_index_after(runs)
     if errors:

@@ -84,6 +84,8 @@ class PaperRecord:
             self.authors_count = len(self.authors)
         self.authors = [_INVISIBLE.sub("", a) for a in self.authors[:AUTHORS_KEPT]]
         self.categories = [_INVISIBLE.sub("", c) for c in self.categories[:CATEGORIES_KEPT]]
+        self.external_id = _INVISIBLE.sub("", self.external_id)
+        self.primary_category = _INVISIBLE.sub("", self.primary_category)
         for name, text, most in (
             ("title", self.title, TITLE_MAX_LENGTH),
             ("abstract", self.abstract, ABSTRACT_MAX_LENGTH),
@@ -98,7 +100,7 @@ class PaperRecord:
                 continue
             if isinstance(url, str) and len(url) > URL_MAX_LENGTH:
                 raise ValueError(f"{label} is longer than {URL_MAX_LENGTH} characters")
-            if not is_web_url(url):
+            if not is_web_url(url) or _INVISIBLE.search(url):
                 raise ValueError(f"{label} is not an http(s) URL: {url!r:.80}")
         if len(self.external_id) > EXTERNAL_ID_MAX_LENGTH:
             raise ValueError(f"'id' is longer than {EXTERNAL_ID_MAX_LENGTH} characters")

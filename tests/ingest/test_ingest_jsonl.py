@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DataError
 
 from digest.models import IngestRun, Paper
 
@@ -95,7 +96,17 @@ def test_control_characters_are_dropped_and_texts_no_paper_has_are_refused_by_li
     path = write_lines(
         tmp_path / "papers.jsonl",
         [
-            json.dumps({"title": "Nul\u0000 paper\u202e", "abstract": "About\u0000 speech."}),
+            json.dumps(
+                {
+                    "title": "Nul\u0000 paper\u202e",
+                    "abstract": "About\u0000 speech.",
+                    "id": "nul\u0000-1",
+                    "categories": ["cs.\u0000CL"],
+                }
+            ),
+            json.dumps(
+                {"title": "Nul url", "abstract": "x", "url": "https://example.org/a\u0000b"}
+            ),
             json.dumps({"title": "t" * 1001, "abstract": "x"}),
             json.dumps({"title": "Long abstract", "abstract": "speech " * 2000}),
             json.dumps({"title": "Long name", "abstract": "x", "authors": ["n" * 301]}),
@@ -104,16 +115,22 @@ def test_control_characters_are_dropped_and_texts_no_paper_has_are_refused_by_li
         ],
     )
 
-    with pytest.raises(CommandError, match="3 lines"):
+    with pytest.raises(CommandError, match="4 lines"):
         call_command("ingest_papers", str(path))
 
     err = capsys.readouterr().err
-    assert f"{path}:2: skipped: title is longer than 1,000 characters" in err
-    assert f"{path}:3: skipped: abstract is longer than 10,000 characters" in err
-    assert f"{path}:4: skipped: an author's name is longer than 300 characters" in err
+    assert f"{path}:2: skipped: 'url' is not an http(s) URL" in err
+    assert f"{path}:3: skipped: title is longer than 1,000 characters" in err
+    assert f"{path}:4: skipped: abstract is longer than 10,000 characters" in err
+    assert f"{path}:5: skipped: an author's name is longer than 300 characters" in err
     papers = {p.title: p for p in Paper.objects.all()}
     assert sorted(papers) == ["Good paper", "Many authors", "Nul paper"]
-    assert papers["Nul paper"].abstract == "About speech."
+    nul = papers["Nul paper"]
+    assert (nul.abstract, nul.external_id, nul.primary_category) == (
+        "About speech.",
+        "nul-1",
+        "cs.CL",
+    )
     assert (len(papers["Many authors"].authors), papers["Many authors"].authors_count) == (
         100,
         3000,
@@ -153,3 +170,18 @@ def test_a_line_that_is_not_utf8_is_reported_alone_and_the_others_load(tmp_path,
 
     assert f"{path}:2: skipped: not UTF-8 text (byte 0xe9 at column 23)" in capsys.readouterr().err
     assert Paper.objects.count() == 2
+
+
+def test_a_file_the_database_refuses_fails_its_run_with_a_message(tmp_path, monkeypatch):
+    path = write_lines(tmp_path / "papers.jsonl", [json.dumps({"title": "A", "abstract": "x"})])
+
+    def refused(**kwargs):
+        raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+    monkeypatch.setattr("digest.management.commands.ingest_papers.papers_upsert", refused)
+
+    with pytest.raises(CommandError, match="the database refused the papers, none loaded"):
+        call_command("ingest_papers", str(path))
+
+    run = IngestRun.objects.get()
+    assert run.status == IngestRun.Status.FAILED and "NUL" in run.error

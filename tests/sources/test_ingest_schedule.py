@@ -63,3 +63,19 @@ def test_a_fault_in_one_source_still_lets_the_others_run_and_the_index_take_thei
     runs = dict(IngestRun.objects.values_list("source", "status"))
     assert runs == {"daily-papers": "failed", "arxiv-rss": "ok"}
     assert Paper.objects.count() == 4 and built == [1]
+
+
+def test_a_source_name_no_source_has_fails_the_task_after_the_others_ran(
+    recorded, settings, today, monkeypatch, django_capture_on_commit_callbacks
+):
+    today(date(2026, 11, 23))
+    settings.INGEST_SOURCES = ["arxv", "arxiv-rss"]
+    recorded.rss_feed("arxiv_rss_monday.xml")
+    built = []
+    monkeypatch.setattr(tasks.build_index, "delay", lambda: built.append(1))
+
+    unknown = pytest.raises(ValueError, match="unknown source 'arxv'")
+    with unknown, django_capture_on_commit_callbacks(execute=True):
+        ingest_papers.apply(throw=True)
+
+    assert Paper.objects.count() == 4 and built == [1]

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import timezone
 
 from digest.models import IngestRun
@@ -25,7 +26,12 @@ class Command(BaseCommand):
         except OSError as e:
             raise CommandError(f"cannot read {path}: {e}") from e
         run = IngestRun.objects.create(source=jsonl.SOURCE, params={"path": str(path)})
-        result = papers_upsert(records=records, source=jsonl.SOURCE)
+        try:
+            result = papers_upsert(records=records, source=jsonl.SOURCE)
+        except DatabaseError as e:
+            run.status, run.error, run.finished_at = IngestRun.Status.FAILED, str(e), timezone.now()
+            run.save()
+            raise CommandError(f"{path}: the database refused the papers, none loaded: {e}") from e
         for number, reason in errors:
             self.stderr.write(f"{path}:{number}: skipped: {reason}")
         run.seen, run.new, run.updated, run.text_changed, run.failed = (
