@@ -46,7 +46,7 @@ def _rate(name: str, default: str) -> str:
     """The django-ratelimit rate in ``name`` ("20/h", "5/10m"), refused at start when it is
     not one: django-ratelimit would fail on every request it limits."""
     rate = env.str(name, default=default).strip()
-    if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", rate):
+    if not re.fullmatch(r"[0-9]+/(?:[1-9][0-9]*)?[smhd]", rate):
         raise environ.ImproperlyConfigured(
             f"{name} must be a rate such as 20/h or 5/10m (per s, m, h or d), not {rate!r}"
         )

@@ -1,8 +1,10 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.views import SESSION_KEY
 from digest.models import Digest, DigestItem
@@ -123,3 +125,15 @@ def test_it_skips_a_subscriber_who_removed_every_interest(corpus, make_subscribe
 
     assert mail.outbox == []
     assert Digest.objects.get().status == Digest.Status.SKIPPED
+
+
+def test_a_manual_run_for_a_date_no_reader_has_yet_is_refused(corpus, make_subscriber):
+    """A digest sent for a later edition counts as done for the dates before it: one sent
+    for next week by a typo would hold back the reader's digests until then."""
+    make_subscriber("speech@example.org", ["speech recognition"])
+    next_week = timezone.now().date() + timedelta(days=7)
+
+    with pytest.raises(CommandError, match=f"{next_week} is no reader's date yet"):
+        call_command("send_digests", date=next_week)
+
+    assert not Digest.objects.exists() and mail.outbox == []

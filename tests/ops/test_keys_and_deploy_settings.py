@@ -50,6 +50,7 @@ def test_production_refuses_a_short_or_known_key(key, run_python):
         ("ANYMAIL_REQUESTS_TIMEOUT", "abc", "ANYMAIL_REQUESTS_TIMEOUT must be a number"),
         ("SEARCH_RATE_PER_IP", "bogus", "SEARCH_RATE_PER_IP must be a rate such as 20/h"),
         ("ACCOUNT_RATE_PER_EMAIL", "5 per hour", "ACCOUNT_RATE_PER_EMAIL must be a rate"),
+        ("SEARCH_RATE_PER_IP", "5/0m", "SEARCH_RATE_PER_IP must be a rate"),
         ("LOG_LEVEL", "bogus", "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
     ],
 )
