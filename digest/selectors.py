@@ -66,7 +66,8 @@ def subscribers_due(*, now: datetime, edition: date | None = None) -> list[int]:
     (the manual daily run). Without it, a subscriber is due once their local send hour
     has come on their local date (the hourly beat tick); a tick that was missed is
     made up by the next one; a weekly reader's, until the same hour the next day (their
-    week has no other).
+    week has no other; that digest is the edition of the day it is made, as every
+    digest is).
     """
     active = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
     if edition is not None:

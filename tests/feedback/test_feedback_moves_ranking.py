@@ -157,7 +157,7 @@ def test_it_reads_only_the_ratings_made_within_the_index_window(reader, first_di
         assert len(cursor.fetchall()) == 1
 
 
-def test_papers_rated_before_any_digest_are_not_sent_nor_their_own_reason(reader):
+def test_papers_rated_before_any_digest_are_not_sent(reader):
     # As on the onboarding page: the reader rates papers their first digest would hold.
     picks = _next_picks(reader, timezone.now())
     liked, disliked = (Paper.objects.get(id=p.paper_id) for p in picks[:2])
